@@ -1,0 +1,89 @@
+package io.dl4jdms.layers.impl;
+
+import io.dl4jdms.layers.SearchableLayer;
+import io.dl4jdms.layers.TopkConv;
+import io.dl4jdms.layers.TopkParamInitializer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The implementation of {@link TopkConv}: DL4J's convolution (its conv path, with the identity as
+ * activation) followed by the {@link TopkOutput} stage.
+ */
+public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerSupport {
+
+    private final TopkOutput output = new TopkOutput(this);
+    /** The pre-output computed at the start of backprop, handed to the parent's backprop. */
+    private Pair<INDArray, INDArray> backpropPreOutput;
+
+    public TopkConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        applyDropOutIfNecessary(training, workspaceMgr);
+        INDArray z = preOutput(training, false, workspaceMgr).getFirst();
+        return output.activate(z, training);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        Pair<INDArray, INDArray> preOutput = preOutput(true, true, workspaceMgr);
+        INDArray z = preOutput.getFirst();
+        return output.backprop(z.dup(z.ordering()), epsilon, epsilonZ -> {
+            backpropPreOutput = preOutput;
+            try {
+                return super.backpropGradient(epsilonZ, workspaceMgr);
+            } finally {
+                backpropPreOutput = null;
+            }
+        });
+    }
+
+    @Override
+    protected Pair<INDArray, INDArray> preOutput4d(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
+        if (forBackprop && backpropPreOutput != null) {
+            return backpropPreOutput;
+        }
+        return super.preOutput4d(training, forBackprop, workspaceMgr);
+    }
+
+    @Override
+    public boolean updaterDivideByMinibatch(String paramName) {
+        return !TopkParamInitializer.isNormStatistic(paramName) && !IMPORTANCE_KEY.equals(paramName);
+    }
+
+    @Override
+    public SearchableLayer searchableConf() {
+        return (SearchableLayer) layerConf();
+    }
+
+    @Override
+    public String layerName() {
+        return layerConf().getLayerName();
+    }
+
+    @Override
+    public INDArray gradientView(String key) {
+        return gradientViews.get(key);
+    }
+
+    @Override
+    public int channelAxis() {
+        return layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC ? 3 : 1;
+    }
+
+    @Override
+    public TopkOutput output() {
+        return output;
+    }
+}

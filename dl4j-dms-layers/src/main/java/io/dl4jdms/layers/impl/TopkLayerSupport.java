@@ -1,0 +1,109 @@
+package io.dl4jdms.layers.impl;
+
+import io.dl4jdms.layers.SearchableLayer;
+import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.topk.TopK;
+import io.dl4jdms.topk.TopkMask;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+
+/**
+ * The {@link TopkOperator} behaviour every searchable layer implementation shares, built on the
+ * layer's parameter table. Implementations supply access to their configuration, parameters and
+ * gradient views.
+ */
+interface TopkLayerSupport extends TopkOperator {
+
+    SearchableLayer searchableConf();
+
+    String layerName();
+
+    /** A parameter view by key (DL4J's {@code Layer.getParam}). */
+    INDArray getParam(String key);
+
+    /** The gradient view of a parameter by key. */
+    INDArray gradientView(String key);
+
+    /** The axis of the output that holds the searched channels or features. */
+    int channelAxis();
+
+    /** The output stage that applies normalisation, activation and mask. */
+    TopkOutput output();
+
+    @Override
+    default String operatorName() {
+        return layerName();
+    }
+
+    @Override
+    default int operatorSize() {
+        return (int) searchableConf().getNOut();
+    }
+
+    @Override
+    default double slope() {
+        return TopK.widthSlope(operatorSize());
+    }
+
+    @Override
+    default double ratio() {
+        return getParam(RATIO_KEY).getDouble(0);
+    }
+
+    @Override
+    default void setRatio(double ratio) {
+        if (Double.isNaN(ratio)) {
+            throw new IllegalArgumentException("layer '" + layerName() + "': ratio a must not be NaN");
+        }
+        getParam(RATIO_KEY).putScalar(0, ratio);
+    }
+
+    @Override
+    default double[] importance() {
+        return getParam(IMPORTANCE_KEY).toDoubleVector();
+    }
+
+    @Override
+    default void setImportance(double[] importance) {
+        if (importance.length != operatorSize()) {
+            throw new IllegalArgumentException("layer '" + layerName() + "': importance vector has "
+                    + importance.length + " values, the layer has " + operatorSize() + " outputs");
+        }
+        for (int i = 0; i < importance.length; i++) {
+            if (!Double.isFinite(importance[i])) {
+                throw new IllegalArgumentException("layer '" + layerName() + "': importance[" + i + "] is "
+                        + importance[i] + " in " + Arrays.toString(importance));
+            }
+        }
+        INDArray view = getParam(IMPORTANCE_KEY);
+        for (int i = 0; i < importance.length; i++) {
+            view.putScalar(i, importance[i]);
+        }
+    }
+
+    @Override
+    default TopkMask mask() {
+        return TopK.mask(importance(), ratio(), slope());
+    }
+
+    @Override
+    default double[] takeMaskGradient() {
+        return output().takeMaskGradient();
+    }
+
+    @Override
+    default void setHardMask(boolean hardMask) {
+        output().setHardMask(hardMask);
+    }
+
+    @Override
+    default boolean isHardMask() {
+        return output().isHardMask();
+    }
+
+    @Override
+    default INDArray ratioGradientView() {
+        return gradientView(RATIO_KEY);
+    }
+}
