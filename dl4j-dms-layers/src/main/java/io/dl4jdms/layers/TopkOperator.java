@@ -56,4 +56,9 @@ public interface TopkOperator {
 
     /** Whether the forward pass uses the hard 0/1 mask. */
     boolean isHardMask();
+
+    /** True for a depth operator (blocks of a stage), false for a width operator (channels, features). */
+    default boolean isDepthOperator() {
+        return false;
+    }
 }
