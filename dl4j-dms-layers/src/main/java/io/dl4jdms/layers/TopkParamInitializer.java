@@ -91,8 +91,11 @@ public final class TopkParamInitializer implements ParamInitializer {
         Layer layer = conf.getLayer();
         INDArray flat = paramsView.reshape(paramsView.length());
         long baseCount = base.numParams(layer);
-        Map<String, INDArray> params = Collections.synchronizedMap(new LinkedHashMap<>(
-                base.init(conf, flat.get(NDArrayIndex.interval(0, baseCount)).reshape(1, baseCount), initializeParams)));
+        Map<String, INDArray> params = Collections.synchronizedMap(new LinkedHashMap<>());
+        if (baseCount > 0) {
+            params.putAll(base.init(conf, flat.get(NDArrayIndex.interval(0, baseCount)).reshape(1, baseCount),
+                    initializeParams));
+        }
         long offset = baseCount;
         for (String key : appendedKeys(layer)) {
             long length = appendedLength(layer, key);
@@ -112,8 +115,11 @@ public final class TopkParamInitializer implements ParamInitializer {
         Layer layer = conf.getLayer();
         INDArray flat = gradientView.reshape(gradientView.length());
         long baseCount = base.numParams(layer);
-        Map<String, INDArray> out = new LinkedHashMap<>(base.getGradientsFromFlattened(conf,
-                flat.get(NDArrayIndex.interval(0, baseCount)).reshape(1, baseCount)));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (baseCount > 0) {
+            out.putAll(base.getGradientsFromFlattened(conf,
+                    flat.get(NDArrayIndex.interval(0, baseCount)).reshape(1, baseCount)));
+        }
         long offset = baseCount;
         for (String key : appendedKeys(layer)) {
             long length = appendedLength(layer, key);

@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerSupport {
 
     private final TopkOutput output = new TopkOutput(this);
+    private final OperatorRuntime runtime = new OperatorRuntime();
     /** The pre-output computed at the start of backprop, handed to the parent's backprop. */
     private Pair<INDArray, INDArray> backpropPreOutput;
 
@@ -83,7 +84,7 @@ public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerS
     }
 
     @Override
-    public TopkOutput output() {
-        return output;
+    public OperatorRuntime runtime() {
+        return runtime;
     }
 }

@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public class TopkDenseLayer extends BaseLayer<TopkDense> implements TopkLayerSupport {
 
     private final TopkOutput output = new TopkOutput(this);
+    private final OperatorRuntime runtime = new OperatorRuntime();
     /** The pre-output computed at the start of backprop, handed to the parent's backprop. */
     private Pair<INDArray, INDArray> backpropPreOutput;
 
@@ -94,7 +95,7 @@ public class TopkDenseLayer extends BaseLayer<TopkDense> implements TopkLayerSup
     }
 
     @Override
-    public TopkOutput output() {
-        return output;
+    public OperatorRuntime runtime() {
+        return runtime;
     }
 }

@@ -28,8 +28,8 @@ interface TopkLayerSupport extends TopkOperator {
     /** The axis of the output that holds the searched channels or features. */
     int channelAxis();
 
-    /** The output stage that applies normalisation, activation and mask. */
-    TopkOutput output();
+    /** The operator's state between calls (latest mask gradient, hard-mask mode). */
+    OperatorRuntime runtime();
 
     @Override
     default String operatorName() {
@@ -89,17 +89,17 @@ interface TopkLayerSupport extends TopkOperator {
 
     @Override
     default double[] takeMaskGradient() {
-        return output().takeMaskGradient();
+        return runtime().takeMaskGradient();
     }
 
     @Override
     default void setHardMask(boolean hardMask) {
-        output().setHardMask(hardMask);
+        runtime().setHardMask(hardMask);
     }
 
     @Override
     default boolean isHardMask() {
-        return output().isHardMask();
+        return runtime().isHardMask();
     }
 
     @Override

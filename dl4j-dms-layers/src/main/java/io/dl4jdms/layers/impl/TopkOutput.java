@@ -28,8 +28,6 @@ import java.util.function.Function;
 final class TopkOutput {
 
     private final TopkLayerSupport layer;
-    private double[] maskGradient;
-    private boolean hardMask;
 
     TopkOutput(TopkLayerSupport layer) {
         this.layer = layer;
@@ -85,7 +83,8 @@ final class TopkOutput {
         }
 
         INDArray activated = activation().getActivation(preActivation.dup(), true);
-        maskGradient = epsilon.mul(activated).sum(reduce).toDoubleVector();
+        double[] maskGradient = epsilon.mul(activated).sum(reduce).toDoubleVector();
+        layer.runtime().putMaskGradient(maskGradient);
 
         INDArray epsilonActivated = Broadcast.mul(epsilon, maskVector(mask, epsilon), epsilon.ulike(), axis);
         INDArray epsilonPre = activation().backprop(preActivation, epsilonActivated).getFirst();
@@ -123,21 +122,6 @@ final class TopkOutput {
         return result;
     }
 
-    void setHardMask(boolean hardMask) {
-        this.hardMask = hardMask;
-    }
-
-    boolean isHardMask() {
-        return hardMask;
-    }
-
-    /** dL/dm of the latest backward pass, handed over once. */
-    double[] takeMaskGradient() {
-        double[] taken = maskGradient;
-        maskGradient = null;
-        return taken;
-    }
-
     private static String[] searchKeys(TopkOptions options) {
         return options.isBatchNorm()
                 ? new String[] {TopkParamInitializer.GAMMA_KEY, TopkParamInitializer.BETA_KEY,
@@ -157,7 +141,7 @@ final class TopkOutput {
 
     /** The mask the forward pass applies: soft, or hard 0/1 in hard-mask mode. */
     private INDArray maskVector(TopkMask mask, INDArray like) {
-        return Nd4j.createFromArray(hardMask ? mask.hard() : mask.soft()).castTo(like.dataType());
+        return Nd4j.createFromArray(layer.isHardMask() ? mask.hard() : mask.soft()).castTo(like.dataType());
     }
 
     /** (x - mean) / sqrt(variance + epsilon) per channel, in place on x. */

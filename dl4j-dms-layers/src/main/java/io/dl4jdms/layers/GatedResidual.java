@@ -1,0 +1,105 @@
+package io.dl4jdms.layers;
+
+import io.dl4jdms.layers.impl.GatedResidualVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * A removable residual block: with inputs {@code (x, f(x), depthMask)} it outputs
+ * {@code x + m_i * f(x)}, {@code m_i} being column {@code block} of its stage's {@link DepthMask}. A
+ * block whose hard mask is 0 is the identity and is dropped from the searched network.
+ */
+public class GatedResidual extends GraphVertex {
+
+    private final int block;
+
+    /** @param block this block's index in its stage, from 0 */
+    @JsonCreator
+    public GatedResidual(@JsonProperty("block") int block) {
+        if (block < 0) {
+            throw new IllegalArgumentException("GatedResidual: block index must be >= 0, got " + block);
+        }
+        this.block = block;
+    }
+
+    /** This block's index in its stage. */
+    public int getBlock() {
+        return block;
+    }
+
+    @Override
+    public GatedResidual clone() {
+        return new GatedResidual(block);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GatedResidual && ((GatedResidual) o).block == block;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * GatedResidual.class.hashCode() + block;
+    }
+
+    @Override
+    public long numParams(boolean backprop) {
+        return 0;
+    }
+
+    @Override
+    public int minVertexInputs() {
+        return 3;
+    }
+
+    @Override
+    public int maxVertexInputs() {
+        return 3;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
+            INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
+        return new GatedResidualVertex(graph, name, idx, block, networkDatatype);
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType... inputs) throws InvalidInputTypeException {
+        String where = "GatedResidual (block " + block + ")";
+        if (inputs.length != 3) {
+            throw new InvalidInputTypeException(where + ": expects 3 inputs (x, f(x), depth mask), got " + inputs.length);
+        }
+        if (!inputs[0].equals(inputs[1])) {
+            throw new InvalidInputTypeException(where + ": x and f(x) differ in shape: " + inputs[0] + " vs " + inputs[1]);
+        }
+        if (inputs[2].getType() != InputType.Type.FF) {
+            throw new InvalidInputTypeException(where + ": the third input must be the stage's DepthMask, got " + inputs[2]);
+        }
+        long blocks = ((InputType.InputTypeFeedForward) inputs[2]).getSize();
+        if (block >= blocks) {
+            throw new InvalidInputTypeException(where + ": block index " + block + " is out of range; its stage's"
+                    + " DepthMask has " + blocks + " blocks");
+        }
+        return inputs[0];
+    }
+
+    @Override
+    public MemoryReport getMemoryReport(InputType... inputTypes) {
+        InputType out = getOutputType(-1, inputTypes);
+        return new LayerMemoryReport.Builder(null, GatedResidual.class, inputTypes[0], out).standardMemory(0, 0)
+                .workingMemory(0, 0, 0, out.arrayElementsPerExample()).cacheMemory(0, 0).build();
+    }
+
+    @Override
+    public String toString() {
+        return "GatedResidual(block=" + block + ")";
+    }
+}

@@ -1,0 +1,122 @@
+package io.dl4jdms.layers;
+
+import io.dl4jdms.layers.impl.WidthMaskVertexImpl;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * Applies a shared {@link WidthMask} to a stream: with inputs {@code (x, widthMask)} it outputs
+ * {@code x} with channel {@code c} multiplied by {@code m_c}. Put one after every layer that writes
+ * into a shared stream, all reading the same {@code WidthMask}.
+ */
+public class WidthMaskVertex extends GraphVertex {
+
+    private final CNN2DFormat format;
+
+    /** For feed-forward or NCHW streams. */
+    public WidthMaskVertex() {
+        this(CNN2DFormat.NCHW);
+    }
+
+    /** @param format the layout of a convolutional stream (ignored for feed-forward streams) */
+    @JsonCreator
+    public WidthMaskVertex(@JsonProperty("format") CNN2DFormat format) {
+        this.format = format == null ? CNN2DFormat.NCHW : format;
+    }
+
+    public CNN2DFormat getFormat() {
+        return format;
+    }
+
+    @Override
+    public WidthMaskVertex clone() {
+        return new WidthMaskVertex(format);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof WidthMaskVertex && ((WidthMaskVertex) o).format == format;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * WidthMaskVertex.class.hashCode() + format.hashCode();
+    }
+
+    @Override
+    public long numParams(boolean backprop) {
+        return 0;
+    }
+
+    @Override
+    public int minVertexInputs() {
+        return 2;
+    }
+
+    @Override
+    public int maxVertexInputs() {
+        return 2;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
+            INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
+        return new WidthMaskVertexImpl(graph, name, idx, format, networkDatatype);
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType... inputs) throws InvalidInputTypeException {
+        if (inputs.length != 2) {
+            throw new InvalidInputTypeException("WidthMaskVertex: expects 2 inputs (stream, width mask), got "
+                    + inputs.length);
+        }
+        if (inputs[1].getType() != InputType.Type.FF) {
+            throw new InvalidInputTypeException("WidthMaskVertex: the second input must be a WidthMask, got " + inputs[1]);
+        }
+        long maskSize = ((InputType.InputTypeFeedForward) inputs[1]).getSize();
+        long channels = channels(inputs[0]);
+        if (channels != maskSize) {
+            throw new InvalidInputTypeException("WidthMaskVertex: the stream has " + channels
+                    + " channels but its width mask has " + maskSize);
+        }
+        return inputs[0];
+    }
+
+    private long channels(InputType stream) {
+        switch (stream.getType()) {
+            case FF:
+                return ((InputType.InputTypeFeedForward) stream).getSize();
+            case CNN:
+                InputType.InputTypeConvolutional cnn = (InputType.InputTypeConvolutional) stream;
+                if (cnn.getFormat() != format) {
+                    throw new InvalidInputTypeException("WidthMaskVertex: configured for " + format
+                            + " but the stream is " + cnn.getFormat());
+                }
+                return cnn.getChannels();
+            default:
+                throw new InvalidInputTypeException("WidthMaskVertex: supports feed-forward and 2D convolutional"
+                        + " streams, got " + stream);
+        }
+    }
+
+    @Override
+    public MemoryReport getMemoryReport(InputType... inputTypes) {
+        InputType out = getOutputType(-1, inputTypes);
+        return new LayerMemoryReport.Builder(null, WidthMaskVertex.class, inputTypes[0], out).standardMemory(0, 0)
+                .workingMemory(0, 0, 0, out.arrayElementsPerExample()).cacheMemory(0, 0).build();
+    }
+
+    @Override
+    public String toString() {
+        return "WidthMaskVertex(format=" + format + ")";
+    }
+}

@@ -1,0 +1,99 @@
+package io.dl4jdms.layers.impl;
+
+import io.dl4jdms.layers.GatedResidual;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** The implementation of {@link GatedResidual}: {@code x + m[:, block] * f(x)}. */
+public class GatedResidualVertex extends BaseGraphVertex {
+
+    private final int block;
+
+    public GatedResidualVertex(ComputationGraph graph, String name, int vertexIndex, int block, DataType dataType) {
+        super(graph, name, vertexIndex, null, null, dataType);
+        this.block = block;
+    }
+
+    /** This block's index in its stage. */
+    public int block() {
+        return block;
+    }
+
+    @Override
+    public boolean hasLayer() {
+        return false;
+    }
+
+    @Override
+    public Layer getLayer() {
+        return null;
+    }
+
+    @Override
+    public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (!canDoForward()) {
+            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "': inputs not set");
+        }
+        INDArray x = inputs[0];
+        INDArray branch = inputs[1];
+        INDArray gate = gate(inputs[2]);
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, branch.dataType(), branch.shape(), 'c');
+        Broadcast.mul(branch, gate, out, 0);
+        return out.addi(x);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        if (!canDoBackward()) {
+            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "': epsilon not set");
+        }
+        INDArray branch = inputs[1];
+        INDArray mask = inputs[2];
+        INDArray gate = gate(mask);
+        INDArray epsilonX = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon);
+        INDArray epsilonBranch = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
+                epsilon.shape(), 'c');
+        Broadcast.mul(epsilon, gate, epsilonBranch, 0);
+        INDArray epsilonMask = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, mask.dataType(), mask.shape(), 'c');
+        long examples = epsilon.size(0);
+        INDArray perExample = epsilon.mul(branch).reshape(examples, epsilon.length() / examples).sum(1);
+        epsilonMask.get(NDArrayIndex.all(), NDArrayIndex.point(block)).assign(perExample);
+        return new Pair<>(null, new INDArray[] {epsilonX, epsilonBranch, epsilonMask});
+    }
+
+    private INDArray gate(INDArray mask) {
+        if (mask.size(1) <= block) {
+            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "': block " + block
+                    + " but the depth mask has " + mask.size(1) + " columns");
+        }
+        return mask.get(NDArrayIndex.all(), NDArrayIndex.point(block)).dup();
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
+        if (backpropGradientsViewArray != null) {
+            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "' has no parameters");
+        }
+    }
+
+    @Override
+    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
+                                                          int minibatchSize) {
+        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
+    }
+
+    @Override
+    public String toString() {
+        return "GatedResidualVertex(name=\"" + vertexName + "\", block=" + block + ")";
+    }
+}

@@ -1,0 +1,93 @@
+package io.dl4jdms.layers.impl;
+
+import io.dl4jdms.layers.WidthMaskVertex;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The implementation of {@link WidthMaskVertex}: multiplies each channel of the stream by its mask value. */
+public class WidthMaskVertexImpl extends BaseGraphVertex {
+
+    private final CNN2DFormat format;
+
+    public WidthMaskVertexImpl(ComputationGraph graph, String name, int vertexIndex, CNN2DFormat format,
+                               DataType dataType) {
+        super(graph, name, vertexIndex, null, null, dataType);
+        this.format = format;
+    }
+
+    @Override
+    public boolean hasLayer() {
+        return false;
+    }
+
+    @Override
+    public Layer getLayer() {
+        return null;
+    }
+
+    @Override
+    public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        if (!canDoForward()) {
+            throw new IllegalStateException("WidthMaskVertex '" + vertexName + "': inputs not set");
+        }
+        INDArray x = inputs[0];
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        return out.assign(x.mul(broadcastable(inputs[1], x)));
+    }
+
+    @Override
+    public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        if (!canDoBackward()) {
+            throw new IllegalStateException("WidthMaskVertex '" + vertexName + "': epsilon not set");
+        }
+        INDArray x = inputs[0];
+        INDArray mask = inputs[1];
+        INDArray epsilonX = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
+                epsilon.shape(), 'c');
+        epsilonX.assign(epsilon.mul(broadcastable(mask, x)));
+        INDArray product = epsilon.mul(x);
+        INDArray perChannel = x.rank() == 2 ? product
+                : product.sum(format == CNN2DFormat.NHWC ? new int[] {1, 2} : new int[] {2, 3});
+        INDArray epsilonMask = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, mask.dataType(),
+                mask.shape(), 'c');
+        epsilonMask.assign(perChannel);
+        return new Pair<>(null, new INDArray[] {epsilonX, epsilonMask});
+    }
+
+    /** The mask {@code [batch, C]} reshaped so it broadcasts over the stream's other axes. */
+    private INDArray broadcastable(INDArray mask, INDArray x) {
+        if (x.rank() == 2) {
+            return mask;
+        }
+        long batch = mask.size(0);
+        long channels = mask.size(1);
+        return format == CNN2DFormat.NHWC ? mask.reshape(batch, 1, 1, channels) : mask.reshape(batch, channels, 1, 1);
+    }
+
+    @Override
+    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
+        if (backpropGradientsViewArray != null) {
+            throw new IllegalStateException("WidthMaskVertex '" + vertexName + "' has no parameters");
+        }
+    }
+
+    @Override
+    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
+                                                          int minibatchSize) {
+        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
+    }
+
+    @Override
+    public String toString() {
+        return "WidthMaskVertex(name=\"" + vertexName + "\", format=" + format + ")";
+    }
+}
