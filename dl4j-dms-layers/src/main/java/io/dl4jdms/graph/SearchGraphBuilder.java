@@ -58,7 +58,7 @@ public class SearchGraphBuilder extends ComputationGraphConfiguration.GraphBuild
             throw new IllegalArgumentException("GatedResidual '" + vertex + "': block index " + block
                     + " is out of range; stage '" + stage + "' has " + mask.getSize() + " blocks");
         }
-        addVertex(vertex, new GatedResidual(block), x, branch, stage);
+        addVertex(vertex, new GatedResidual(block, vertex), x, branch, stage);
         return this;
     }
 
@@ -81,7 +81,7 @@ public class SearchGraphBuilder extends ComputationGraphConfiguration.GraphBuild
      */
     public SearchGraphBuilder addWidthMask(String vertex, String group, String stream, CNN2DFormat format) {
         maskLayer(vertices, vertex, group, WidthMask.class);
-        addVertex(vertex, new WidthMaskVertex(format), stream, group);
+        addVertex(vertex, new WidthMaskVertex(format, vertex), stream, group);
         return this;
     }
 

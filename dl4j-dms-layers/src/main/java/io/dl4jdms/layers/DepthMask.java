@@ -1,5 +1,7 @@
 package io.dl4jdms.layers;
 
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+
 /**
  * The depth operator of one stage of residual blocks: one learnable {@code a} for the stage and one
  * importance per block; outputs the block mask {@code [batch, blocks]} (slope {@code 4N}, 8 for a
@@ -21,6 +23,7 @@ public class DepthMask extends MaskLayer {
     }
 
     @Override
+    @JsonIgnore
     public boolean isDepth() {
         return true;
     }

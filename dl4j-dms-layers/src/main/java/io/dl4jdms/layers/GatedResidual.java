@@ -20,14 +20,28 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public class GatedResidual extends GraphVertex {
 
     private final int block;
+    private final String name;
 
     /** @param block this block's index in its stage, from 0 */
+    public GatedResidual(int block) {
+        this(block, null);
+    }
+
+    /**
+     * @param block this block's index in its stage, from 0
+     * @param name  the vertex's name, used in error messages (may be null)
+     */
     @JsonCreator
-    public GatedResidual(@JsonProperty("block") int block) {
+    public GatedResidual(@JsonProperty("block") int block, @JsonProperty("name") String name) {
+        this.name = name;
         if (block < 0) {
-            throw new IllegalArgumentException("GatedResidual: block index must be >= 0, got " + block);
+            throw new IllegalArgumentException(where(block, name) + ": block index must be >= 0, got " + block);
         }
         this.block = block;
+    }
+
+    private static String where(int block, String name) {
+        return "GatedResidual " + (name == null ? "" : "'" + name + "' ") + "(block " + block + ")";
     }
 
     /** This block's index in its stage. */
@@ -37,17 +51,23 @@ public class GatedResidual extends GraphVertex {
 
     @Override
     public GatedResidual clone() {
-        return new GatedResidual(block);
+        return new GatedResidual(block, name);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GatedResidual && ((GatedResidual) o).block == block;
+        return o instanceof GatedResidual && ((GatedResidual) o).block == block
+                && java.util.Objects.equals(((GatedResidual) o).name, name);
     }
 
     @Override
     public int hashCode() {
         return 31 * GatedResidual.class.hashCode() + block;
+    }
+
+    /** The vertex's name as given to the constructor, for error messages; may be null. */
+    public String getName() {
+        return name;
     }
 
     @Override
@@ -73,7 +93,7 @@ public class GatedResidual extends GraphVertex {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType... inputs) throws InvalidInputTypeException {
-        String where = "GatedResidual (block " + block + ")";
+        String where = where(block, name);
         if (inputs.length != 3) {
             throw new InvalidInputTypeException(where + ": expects 3 inputs (x, f(x), depth mask), got " + inputs.length);
         }

@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import java.util.Collection;
 import java.util.Map;
@@ -44,6 +45,7 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
     }
 
     /** True for a depth operator. */
+    @JsonIgnore
     public abstract boolean isDepth();
 
     /** N, the number of blocks or channels the mask covers. */
@@ -52,6 +54,7 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
     }
 
     @Override
+    @JsonIgnore
     public long getNOut() {
         return size;
     }
@@ -62,6 +65,7 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
     }
 
     @Override
+    @JsonIgnore
     public IActivation getOutputActivation() {
         return new ActivationIdentity();
     }

@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Collection;
 import java.util.Map;
@@ -57,13 +59,22 @@ public class TopkDense extends FeedForwardLayer implements SearchableLayer {
      * applied after the normalisation and before the mask.
      */
     @Override
+    @JsonIgnore
     public IActivation getActivationFn() {
         return activationFn == null ? null : new ActivationIdentity();
     }
 
     @Override
+    @JsonProperty("activationFn")
     public IActivation getOutputActivation() {
         return activationFn;
+    }
+
+    /** Sets the activation applied before the mask (JSON reads it through here). */
+    @Override
+    @JsonProperty("activationFn")
+    public void setActivationFn(IActivation activationFn) {
+        this.activationFn = activationFn;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.dl4jdms.layers;
 
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
+
 /**
  * A width operator shared by every layer that writes into one stream (a residual stream or the inputs
  * of an element-wise add): one learnable {@code a} and one importance per channel; outputs the channel
@@ -17,6 +19,7 @@ public class WidthMask extends MaskLayer {
     }
 
     @Override
+    @JsonIgnore
     public boolean isDepth() {
         return false;
     }

@@ -21,16 +21,25 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 public class WidthMaskVertex extends GraphVertex {
 
     private final CNN2DFormat format;
+    private final String name;
 
     /** For feed-forward or NCHW streams. */
     public WidthMaskVertex() {
-        this(CNN2DFormat.NCHW);
+        this(CNN2DFormat.NCHW, null);
     }
 
-    /** @param format the layout of a convolutional stream (ignored for feed-forward streams) */
+    /**
+     * @param format the layout of a convolutional stream (ignored for feed-forward streams)
+     * @param name   the vertex's name, used in error messages (may be null)
+     */
     @JsonCreator
-    public WidthMaskVertex(@JsonProperty("format") CNN2DFormat format) {
+    public WidthMaskVertex(@JsonProperty("format") CNN2DFormat format, @JsonProperty("name") String name) {
         this.format = format == null ? CNN2DFormat.NCHW : format;
+        this.name = name;
+    }
+
+    private String where() {
+        return "WidthMaskVertex" + (name == null ? "" : " '" + name + "'");
     }
 
     public CNN2DFormat getFormat() {
@@ -39,17 +48,23 @@ public class WidthMaskVertex extends GraphVertex {
 
     @Override
     public WidthMaskVertex clone() {
-        return new WidthMaskVertex(format);
+        return new WidthMaskVertex(format, name);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WidthMaskVertex && ((WidthMaskVertex) o).format == format;
+        return o instanceof WidthMaskVertex && ((WidthMaskVertex) o).format == format
+                && java.util.Objects.equals(((WidthMaskVertex) o).name, name);
     }
 
     @Override
     public int hashCode() {
         return 31 * WidthMaskVertex.class.hashCode() + format.hashCode();
+    }
+
+    /** The vertex's name as given to the constructor, for error messages; may be null. */
+    public String getName() {
+        return name;
     }
 
     @Override
@@ -76,16 +91,16 @@ public class WidthMaskVertex extends GraphVertex {
     @Override
     public InputType getOutputType(int layerIndex, InputType... inputs) throws InvalidInputTypeException {
         if (inputs.length != 2) {
-            throw new InvalidInputTypeException("WidthMaskVertex: expects 2 inputs (stream, width mask), got "
+            throw new InvalidInputTypeException(where() + ": expects 2 inputs (stream, width mask), got "
                     + inputs.length);
         }
         if (inputs[1].getType() != InputType.Type.FF) {
-            throw new InvalidInputTypeException("WidthMaskVertex: the second input must be a WidthMask, got " + inputs[1]);
+            throw new InvalidInputTypeException(where() + ": the second input must be a WidthMask, got " + inputs[1]);
         }
         long maskSize = ((InputType.InputTypeFeedForward) inputs[1]).getSize();
         long channels = channels(inputs[0]);
         if (channels != maskSize) {
-            throw new InvalidInputTypeException("WidthMaskVertex: the stream has " + channels
+            throw new InvalidInputTypeException(where() + ": the stream has " + channels
                     + " channels but its width mask has " + maskSize);
         }
         return inputs[0];
@@ -98,12 +113,12 @@ public class WidthMaskVertex extends GraphVertex {
             case CNN:
                 InputType.InputTypeConvolutional cnn = (InputType.InputTypeConvolutional) stream;
                 if (cnn.getFormat() != format) {
-                    throw new InvalidInputTypeException("WidthMaskVertex: configured for " + format
+                    throw new InvalidInputTypeException(where() + ": configured for " + format
                             + " but the stream is " + cnn.getFormat());
                 }
                 return cnn.getChannels();
             default:
-                throw new InvalidInputTypeException("WidthMaskVertex: supports feed-forward and 2D convolutional"
+                throw new InvalidInputTypeException(where() + ": supports feed-forward and 2D convolutional"
                         + " streams, got " + stream);
         }
     }
