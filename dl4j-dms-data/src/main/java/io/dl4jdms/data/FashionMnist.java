@@ -133,12 +133,12 @@ public final class FashionMnist {
 
     /** Training minibatches, reshuffled every epoch ({@code reset()}) in an order fixed by {@code seed}. */
     public DataSetIterator trainIterator(int batchSize, long seed) {
-        return new SplitIterator(train, format, batchSize, seed);
+        return new ShuffledBatches(trainSet(), batchSize, seed);
     }
 
     /** Test minibatches in file order. */
     public DataSetIterator testIterator(int batchSize) {
-        return new SplitIterator(test, format, batchSize, null);
+        return new ShuffledBatches(testSet(), batchSize, null);
     }
 
     /** The raw training split (images and labels), e.g. for writing a subset. */

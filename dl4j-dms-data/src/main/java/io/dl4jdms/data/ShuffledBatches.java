@@ -1,6 +1,5 @@
 package io.dl4jdms.data;
 
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -13,13 +12,12 @@ import java.util.NoSuchElementException;
 import java.util.Random;
 
 /**
- * Minibatches over one split. With a seed, the order is shuffled anew at every {@link #reset()}, from
- * {@code seed} and the epoch number, so a run is repeatable; without one it is the file order.
+ * Minibatches of an in-memory data set. With a seed the order is shuffled anew at every
+ * {@link #reset()}, from the seed and the epoch number, so a run is repeatable; without one it is the
+ * data set's order.
  */
-final class SplitIterator implements DataSetIterator {
-
-    private final FashionMnist.Split split;
-    private final CNN2DFormat format;
+public final class ShuffledBatches implements DataSetIterator {
+    private final DataSet data;
     private final int batchSize;
     private final Long seed;
     private int[] order;
@@ -27,31 +25,28 @@ final class SplitIterator implements DataSetIterator {
     private int cursor;
     private DataSetPreProcessor preProcessor;
 
-    SplitIterator(FashionMnist.Split split, CNN2DFormat format, int batchSize, Long seed) {
+    /**
+     * @param seed null for file order; else the order is reshuffled at every reset() from the seed and the epoch
+     */
+    public ShuffledBatches(DataSet data, int batchSize, Long seed) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
-        this.split = split;
-        this.format = format;
+        this.data = data;
         this.batchSize = batchSize;
         this.seed = seed;
-        shuffle();
+        arrange();
     }
 
-    private void shuffle() {
-        int n = split.labels.length;
-        order = new int[n];
-        Arrays.setAll(order, i -> i);
-        if (seed != null) {
-            List<Integer> list = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                list.add(i);
-            }
-            Collections.shuffle(list, new Random(seed * 1_000_003L + epoch));
-            for (int i = 0; i < n; i++) {
-                order[i] = list.get(i);
-            }
+    private void arrange() {
+        List<Integer> indices = new ArrayList<>();
+        for (int i = 0; i < data.numExamples(); i++) {
+            indices.add(i);
         }
+        if (seed != null) {
+            Collections.shuffle(indices, new Random(seed * 1_000_003L + epoch));
+        }
+        order = indices.stream().mapToInt(Integer::intValue).toArray();
         cursor = 0;
     }
 
@@ -61,7 +56,7 @@ final class SplitIterator implements DataSetIterator {
             throw new NoSuchElementException("no more minibatches; call reset()");
         }
         int end = Math.min(cursor + num, order.length);
-        DataSet batch = split.toDataSet(Arrays.copyOfRange(order, cursor, end), format);
+        DataSet batch = data.get(Arrays.copyOfRange(order, cursor, end));
         cursor = end;
         if (preProcessor != null) {
             preProcessor.preProcess(batch);
@@ -82,17 +77,17 @@ final class SplitIterator implements DataSetIterator {
     @Override
     public void reset() {
         epoch++;
-        shuffle();
+        arrange();
     }
 
     @Override
     public int inputColumns() {
-        return split.rows * split.columns;
+        return (int) (data.getFeatures().length() / data.numExamples());
     }
 
     @Override
     public int totalOutcomes() {
-        return FashionMnist.CLASSES;
+        return (int) data.getLabels().size(1);
     }
 
     @Override
@@ -122,6 +117,6 @@ final class SplitIterator implements DataSetIterator {
 
     @Override
     public List<String> getLabels() {
-        return FashionMnist.classNames();
+        return null;
     }
 }
