@@ -72,7 +72,13 @@ public final class ImageFolders {
             trainFiles = new ArrayList<>();
             testFiles = new ArrayList<>();
             Random random = new Random(seed);
-            for (List<Path> files : files(directory, classes)) {
+            List<List<Path>> all = files(directory, classes);
+            for (int c = 0; c < classes.size(); c++) {
+                List<Path> files = all.get(c);
+                if (files.size() < 2) {
+                    throw new IOException("class folder " + directory.resolve(classes.get(c)) + " holds "
+                            + files.size() + " image; at least 2 are needed to split off a test image");
+                }
                 List<Path> shuffled = new ArrayList<>(files);
                 java.util.Collections.shuffle(shuffled, random);
                 int testCount = Math.max(1, shuffled.size() / 5);
