@@ -162,7 +162,7 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
             return (T) this;
         }
 
-        /** The updater of {@code a}; default {@code Adam(0.01)}. */
+        /** The updater of {@code a}; default {@link TopkOptions#defaultRatioUpdater()}. */
         public T ratioUpdater(IUpdater updater) {
             topk.ratioUpdater = updater;
             return (T) this;

@@ -154,7 +154,7 @@ public class TopkDense extends FeedForwardLayer implements SearchableLayer {
             return this;
         }
 
-        /** The updater of {@code a}; default {@code Adam(0.01)}. */
+        /** The updater of {@code a}; default {@link TopkOptions#defaultRatioUpdater()}. */
         public Builder ratioUpdater(IUpdater updater) {
             topk.ratioUpdater = updater;
             return this;

@@ -1,0 +1,323 @@
+package io.dl4jdms.listeners;
+
+import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.resource.ResourceKind;
+import io.dl4jdms.resource.ResourceModel;
+import io.dl4jdms.resource.ResourceValue;
+import io.dl4jdms.resource.TargetSchedule;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+
+/**
+ * Adds the DMS resource loss {@code lambda_res * L_res(r_c, r_t)} to a search: once per iteration,
+ * after the backward pass and before the updater, it evaluates the network's resource {@code r_c}
+ * (hard counts, as a fraction of the supernet's) against the scheduled target {@code r_t} and adds
+ * {@code lambda_res * dL_res/da} to the gradient of every operator's ratio. The loss is the log hinge
+ * {@code log(r_c / r_t)} when {@code r_c > r_t} (default) or the squared hinge
+ * {@code (r_c - r_t)^2}; zero below the target while the target is still moving. Once the schedule has
+ * reached the final target the loss holds the resource there from both sides (see
+ * {@link Builder#holdAtTarget(boolean)}).
+ *
+ * <p>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
+ * multiplied by the batch size first, so {@code lambda_res} weighs against the mean task loss.
+ *
+ * <pre>{@code
+ * ResourceModel model = ResourceModel.of(net, InputType.convolutional(28, 28, 1));
+ * net.setListeners(new TaylorImportanceListener(),
+ *         ResourceLossListener.builder(model).flops().targetFraction(0.5).weight(5)
+ *                 .geometricSchedule(searchIterations, 0.8).build());
+ * }</pre>
+ */
+public final class ResourceLossListener extends BaseTrainingListener {
+
+    /** The resource loss. */
+    public enum LossType {
+        /** {@code log(r_c / r_t)} above the target, 0 below (DMS's default). */
+        LOG_HINGE,
+        /** {@code (r_c - r_t)^2} above the target, 0 below. */
+        L2
+    }
+
+    private final ResourceModel model;
+    private final ResourceKind kind;
+    private final TargetSchedule schedule;
+    private final double weight;
+    private final LossType lossType;
+    private final long freezeDepthAt;
+    private final boolean holdAtTarget;
+
+    private double currentFraction = Double.NaN;
+    private double currentTarget = Double.NaN;
+    private double currentLoss = Double.NaN;
+    private double currentValue = Double.NaN;
+    private boolean depthFrozen;
+    private final java.util.Map<TopkOperator, double[]> frozenDepth = new java.util.IdentityHashMap<>();
+
+    private ResourceLossListener(Builder b, TargetSchedule schedule) {
+        this.model = b.model;
+        this.kind = b.kind;
+        this.schedule = schedule;
+        this.weight = b.weight;
+        this.lossType = b.lossType;
+        this.freezeDepthAt = b.freezeDepthAt;
+        this.holdAtTarget = b.holdAtTarget;
+    }
+
+    public static Builder builder(ResourceModel model) {
+        return new Builder(model);
+    }
+
+    @Override
+    public void onGradientCalculation(Model network) {
+        long iteration = iterationCount(network);
+        if (!depthFrozen && freezeDepthAt >= 0 && iteration >= freezeDepthAt) {
+            for (TopkOperator op : model.operators()) {
+                if (op.isDepthOperator()) {
+                    op.setHardMask(true);
+                    double[] state = new double[op.operatorSize() + 1];
+                    state[0] = op.ratio();
+                    System.arraycopy(op.importance(), 0, state, 1, op.operatorSize());
+                    frozenDepth.put(op, state);
+                }
+            }
+            depthFrozen = true;
+        }
+        ResourceValue value = model.evaluate(kind);
+        double rc = value.fraction();
+        double rt = schedule.at(iteration);
+        currentValue = value.value();
+        currentFraction = rc;
+        currentTarget = rt;
+        double dLossDFraction;
+        boolean holding = holdAtTarget && iteration >= schedule.reachAt();
+        if (rc <= rt && !holding) {
+            currentLoss = 0;
+            dLossDFraction = 0;
+        } else if (lossType == LossType.LOG_HINGE) {
+            currentLoss = Math.abs(Math.log(rc / rt));
+            dLossDFraction = Math.signum(rc - rt) / rc;
+        } else {
+            currentLoss = (rc - rt) * (rc - rt);
+            dLossDFraction = 2 * (rc - rt);
+        }
+        if (dLossDFraction == 0) {
+            return;
+        }
+        double scale = weight * dLossDFraction / value.full() * network.batchSize();
+        for (TopkOperator op : model.operators()) {
+            if (depthFrozen && op.isDepthOperator()) {
+                continue;
+            }
+            double d = value.gradient().get(op.operatorName());
+            if (d != 0) {
+                op.ratioGradientView().putScalar(0, op.ratioGradientView().getDouble(0) + scale * d);
+            }
+        }
+    }
+
+    /** Once frozen, every depth operator's ratio and importances are put back after each update. */
+    @Override
+    public void iterationDone(Model network, int iteration, int epoch) {
+        frozenDepth.forEach((op, state) -> {
+            op.setRatio(state[0]);
+            op.setImportance(java.util.Arrays.copyOfRange(state, 1, state.length));
+        });
+    }
+
+    private static long iterationCount(Model network) {
+        if (network instanceof ComputationGraph) {
+            return ((ComputationGraph) network).getConfiguration().getIterationCount();
+        }
+        if (network instanceof MultiLayerNetwork) {
+            return ((MultiLayerNetwork) network).getLayerWiseConfigurations().getIterationCount();
+        }
+        throw new IllegalArgumentException("ResourceLossListener: expected a MultiLayerNetwork or a ComputationGraph, got "
+                + network.getClass().getName());
+    }
+
+    /** The resource at the latest iteration, with hard counts. */
+    public double currentValue() {
+        return currentValue;
+    }
+
+    /** The resource at the latest iteration as a fraction of the supernet's. */
+    public double currentFraction() {
+        return currentFraction;
+    }
+
+    /** The scheduled target fraction at the latest iteration. */
+    public double currentTarget() {
+        return currentTarget;
+    }
+
+    /** The resource loss (before {@code lambda_res}) at the latest iteration. */
+    public double currentLoss() {
+        return currentLoss;
+    }
+
+    public ResourceKind kind() {
+        return kind;
+    }
+
+    public TargetSchedule schedule() {
+        return schedule;
+    }
+
+    /** Whether the depth masks are frozen hard. */
+    public boolean isDepthFrozen() {
+        return depthFrozen;
+    }
+
+    /** Collects and checks the listener's settings. */
+    public static final class Builder {
+        private final ResourceModel model;
+        private ResourceKind kind = ResourceKind.FLOPS;
+        private double targetFraction = Double.NaN;
+        private double targetAbsolute = Double.NaN;
+        private double weight = 1.0;
+        private LossType lossType = LossType.LOG_HINGE;
+        private TargetSchedule.Shape shape = TargetSchedule.Shape.CONSTANT;
+        private long reachAt;
+        private long freezeDepthAt = -1;
+        private boolean holdAtTarget = true;
+
+        private Builder(ResourceModel model) {
+            if (model == null) {
+                throw new IllegalArgumentException("ResourceLossListener: resource model must not be null");
+            }
+            this.model = model;
+        }
+
+        /** Count FLOPs (default). */
+        public Builder flops() {
+            this.kind = ResourceKind.FLOPS;
+            return this;
+        }
+
+        /** Count parameters. */
+        public Builder params() {
+            this.kind = ResourceKind.PARAMS;
+            return this;
+        }
+
+        public Builder kind(ResourceKind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /** The final target as a fraction of the supernet's resource, in (0, 1]. */
+        public Builder targetFraction(double fraction) {
+            this.targetFraction = fraction;
+            this.targetAbsolute = Double.NaN;
+            return this;
+        }
+
+        /** The final target as an absolute figure (FLOPs or parameters). */
+        public Builder targetAbsolute(double value) {
+            this.targetAbsolute = value;
+            this.targetFraction = Double.NaN;
+            return this;
+        }
+
+        /** {@code lambda_res}, positive; default 1. */
+        public Builder weight(double weight) {
+            this.weight = weight;
+            return this;
+        }
+
+        public Builder lossType(LossType lossType) {
+            this.lossType = lossType;
+            return this;
+        }
+
+        /** The final target from the first iteration (default). */
+        public Builder constantSchedule() {
+            this.shape = TargetSchedule.Shape.CONSTANT;
+            return this;
+        }
+
+        /** A straight line from the supernet to the target, reached at {@code reachFraction} of {@code searchIterations}. */
+        public Builder linearSchedule(long searchIterations, double reachFraction) {
+            return schedule(TargetSchedule.Shape.LINEAR, searchIterations, reachFraction);
+        }
+
+        /** The authors' geometric schedule, reaching the target at {@code reachFraction} of {@code searchIterations} (they use 0.8). */
+        public Builder geometricSchedule(long searchIterations, double reachFraction) {
+            return schedule(TargetSchedule.Shape.GEOMETRIC, searchIterations, reachFraction);
+        }
+
+        private Builder schedule(TargetSchedule.Shape shape, long searchIterations, double reachFraction) {
+            if (searchIterations <= 0) {
+                throw new IllegalArgumentException("ResourceLossListener: search iterations must be positive, got "
+                        + searchIterations);
+            }
+            if (!(reachFraction > 0 && reachFraction <= 1)) {
+                throw new IllegalArgumentException("ResourceLossListener: the schedule must reach its target within the"
+                        + " search, at a fraction in (0, 1], got " + reachFraction);
+            }
+            this.shape = shape;
+            this.reachAt = Math.max(1, Math.round(searchIterations * reachFraction));
+            return this;
+        }
+
+        /**
+         * Freeze the depth masks hard from this iteration on (the authors freeze them for the last 20% of the
+         * search): the depth operators switch to hard masks and their ratio and importances stay as they were.
+         * Default: never.
+         */
+        public Builder freezeDepthFrom(long iteration) {
+            if (iteration < 0) {
+                throw new IllegalArgumentException("ResourceLossListener: freeze iteration must be >= 0, got " + iteration);
+            }
+            this.freezeDepthAt = iteration;
+            return this;
+        }
+
+        /**
+         * Whether, once the schedule has reached the final target, the loss also pulls the resource up
+         * to the target from below ({@code |log(r_c / r_t)|}, or {@code (r_c - r_t)^2}); default true.
+         * The hinge alone lets the task loss prune on below the budget (with short searches it ended
+         * about 10% under it here); holding makes the search end at the budget. False gives the
+         * paper's one-sided hinge throughout.
+         */
+        public Builder holdAtTarget(boolean hold) {
+            this.holdAtTarget = hold;
+            return this;
+        }
+
+        public ResourceLossListener build() {
+            if (!(weight > 0) || Double.isInfinite(weight)) {
+                throw new IllegalArgumentException("ResourceLossListener: weight lambda_res must be positive, got " + weight);
+            }
+            double full = model.full(kind);
+            double fraction = Double.isNaN(targetAbsolute) ? targetFraction : targetAbsolute / full;
+            if (Double.isNaN(fraction)) {
+                throw new IllegalArgumentException("ResourceLossListener: set a target (targetFraction or targetAbsolute)");
+            }
+            if (fraction > 1) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "ResourceLossListener: target %s %.6g is above the supernet's %.6g", kind, fraction * full, full));
+            }
+            double smallest = model.smallest(kind);
+            if (fraction * full < smallest) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "ResourceLossListener: target %s %.6g is below the smallest buildable network's %.6g",
+                        kind, fraction * full, smallest));
+            }
+            TargetSchedule schedule;
+            switch (shape) {
+                case LINEAR:
+                    schedule = TargetSchedule.linear(fraction, reachAt);
+                    break;
+                case GEOMETRIC:
+                    schedule = TargetSchedule.geometric(fraction, reachAt);
+                    break;
+                default:
+                    schedule = TargetSchedule.constant(fraction);
+            }
+            return new ResourceLossListener(this, schedule);
+        }
+    }
+}
