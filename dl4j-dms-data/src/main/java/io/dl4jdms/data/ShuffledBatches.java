@@ -1,8 +1,10 @@
 package io.dl4jdms.data;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,12 +58,19 @@ public final class ShuffledBatches implements DataSetIterator {
             throw new NoSuchElementException("no more minibatches; call reset()");
         }
         int end = Math.min(cursor + num, order.length);
-        DataSet batch = data.get(Arrays.copyOfRange(order, cursor, end));
+        long[] indices = Arrays.stream(order, cursor, end).asLongStream().toArray();
+        DataSet batch = new DataSet(rows(data.getFeatures(), indices), rows(data.getLabels(), indices),
+                rows(data.getFeaturesMaskArray(), indices), rows(data.getLabelsMaskArray(), indices));
         cursor = end;
         if (preProcessor != null) {
             preProcessor.preProcess(batch);
         }
         return batch;
+    }
+
+    /** The examples {@code indices} of an array (or null), copied at once: DataSet.get(int[]) merges them one by one. */
+    private static INDArray rows(INDArray array, long[] indices) {
+        return array == null ? null : array.get(NDArrayIndex.indices(indices));
     }
 
     @Override

@@ -3,21 +3,20 @@ package io.dl4jdms.data;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,7 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+/** The embedded subset, its data sets and iterators, and its provenance. */
 class FashionMnistTest {
+
+    private static final Path DEBIAN = Paths.get("/usr/share/datasets/fashion-mnist");
 
     private static FashionMnist data;
 
@@ -35,67 +37,91 @@ class FashionMnistTest {
         data = FashionMnist.embedded();
     }
 
-    private static int[] classCounts(DataSet set) {
+    /** Images per class, checking on the way that every label row is one-hot. */
+    private static int[] classCounts(INDArray labels) {
         int[] counts = new int[10];
-        INDArray labels = set.getLabels();
         for (int i = 0; i < labels.rows(); i++) {
-            counts[labels.getRow(i).argMax().getInt(0)]++;
-            assertEquals(1.0, labels.getRow(i).sumNumber().doubleValue(), 0.0, "one-hot row " + i);
+            INDArray row = labels.getRow(i);
+            assertEquals(1.0, row.sumNumber().doubleValue(), 0.0, "label row " + i + " sums to 1");
+            assertEquals(1.0, row.maxNumber().doubleValue(), 0.0, "label row " + i + " is one-hot");
+            counts[row.argMax().getInt(0)]++;
         }
         return counts;
     }
 
     @Test
-    void embeddedSubsetIsStratified() {
+    void embeddedSubsetHas600TrainingAnd200TestImagesPerClass() {
         assertEquals(6000, data.numTrain());
         assertEquals(2000, data.numTest());
-        int[] train = classCounts(data.trainSet());
-        int[] test = classCounts(data.testSet());
+        int[] train = classCounts(data.trainSet().getLabels());
+        int[] test = classCounts(data.testSet().getLabels());
         for (int c = 0; c < 10; c++) {
-            assertEquals(600, train[c], "train class " + c);
-            assertEquals(200, test[c], "test class " + c);
+            assertEquals(600, train[c], "training images of class " + c);
+            assertEquals(200, test[c], "test images of class " + c);
         }
-        assertEquals(10, FashionMnist.classNames().size());
-        assertEquals("Ankle boot", FashionMnist.classNames().get(9));
+        assertEquals(Arrays.asList("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                "Sneaker", "Bag", "Ankle boot"), FashionMnist.classNames());
     }
 
     @Test
-    void featuresAreNchwInTheUnitInterval() {
-        DataSet test = data.testSet();
-        assertArrayEquals(new long[] {2000, 1, 28, 28}, test.getFeatures().shape());
-        assertArrayEquals(new long[] {2000, 10}, test.getLabels().shape());
-        assertTrue(test.getFeatures().minNumber().doubleValue() >= 0.0);
-        assertEquals(1.0, test.getFeatures().maxNumber().doubleValue(), 1e-6);
-        DataSet nhwc = data.withFormat(CNN2DFormat.NHWC).testSet();
-        assertArrayEquals(new long[] {2000, 28, 28, 1}, nhwc.getFeatures().shape());
-        assertEquals(test.getFeatures().getDouble(5, 0, 10, 12), nhwc.getFeatures().getDouble(5, 10, 12, 0), 0.0);
+    void featuresAreFloatNchwInTheUnitIntervalAndNhwcOnRequest() {
+        for (DataSet set : new DataSet[] {data.trainSet(), data.testSet()}) {
+            INDArray features = set.getFeatures();
+            assertEquals(DataType.FLOAT, features.dataType());
+            assertEquals(DataType.FLOAT, set.getLabels().dataType());
+            assertArrayEquals(new long[] {set.numExamples(), 1, 28, 28}, features.shape());
+            assertArrayEquals(new long[] {set.numExamples(), 10}, set.getLabels().shape());
+            assertEquals(0.0, features.minNumber().doubleValue(), 0.0);
+            assertEquals(1.0, features.maxNumber().doubleValue(), 1e-6);
+        }
+        FashionMnist nhwc = data.withFormat(CNN2DFormat.NHWC);
+        assertEquals(CNN2DFormat.NHWC, nhwc.format());
+        INDArray nchwFeatures = data.testSet().getFeatures();
+        INDArray nhwcFeatures = nhwc.testSet().getFeatures();
+        assertArrayEquals(new long[] {2000, 28, 28, 1}, nhwcFeatures.shape());
+        assertEquals(nchwFeatures.permute(0, 2, 3, 1), nhwcFeatures);
+        assertArrayEquals(new long[] {32, 28, 28, 1}, nhwc.trainIterator(32, 1).next().getFeatures().shape());
     }
 
     @Test
-    void shuffledIteratorIsRepeatablePerSeedAndReshufflesPerEpoch() {
+    void trainIteratorIsRepeatablePerSeedDiffersBetweenSeedsAndCoversEveryImageOncePerEpoch() {
         DataSetIterator a = data.trainIterator(32, 7);
         DataSetIterator b = data.trainIterator(32, 7);
-        DataSetIterator c = data.trainIterator(32, 8);
-        INDArray firstA = a.next().getFeatures();
-        assertEquals(firstA, b.next().getFeatures());
-        assertNotEquals(firstA, c.next().getFeatures());
+        DataSet firstA = a.next();
+        DataSet firstB = b.next();
+        assertEquals(firstA.getFeatures(), firstB.getFeatures());
+        assertEquals(firstA.getLabels(), firstB.getLabels());
+        assertNotEquals(firstA.getFeatures(), data.trainIterator(32, 8).next().getFeatures());
+        INDArray labelSum = firstA.getLabels().sum(0);
         int batches = 1;
         while (a.hasNext()) {
-            a.next();
+            DataSet batch = a.next();
+            labelSum.addi(batch.getLabels().sum(0));
             batches++;
         }
         assertEquals(188, batches, "6000 / 32 rounded up");
+        for (int c = 0; c < 10; c++) {
+            assertEquals(600.0, labelSum.getDouble(c), 0.0, "class " + c + " seen once per image in an epoch");
+        }
+        assertTrue(a.resetSupported());
         a.reset();
         b.reset();
         INDArray secondEpoch = a.next().getFeatures();
         assertEquals(secondEpoch, b.next().getFeatures(), "same seed, same second epoch");
-        assertNotEquals(firstA, secondEpoch, "a new epoch is reshuffled");
+        assertNotEquals(firstA.getFeatures(), secondEpoch, "each epoch has a new order");
     }
 
     @Test
-    void testIteratorKeepsFileOrder() {
+    void testIteratorKeepsFileOrderAndResetGivesTheSameFirstBatch() {
         DataSetIterator it = data.testIterator(500);
-        assertEquals(data.testSet().getFeatures().slice(0), it.next().getFeatures().slice(0));
+        DataSet first = it.next();
+        assertEquals(data.testSet().getFeatures().get(NDArrayIndex.interval(0, 500)),
+                first.getFeatures());
+        it.next();
+        it.reset();
+        DataSet again = it.next();
+        assertEquals(first.getFeatures(), again.getFeatures());
+        assertEquals(first.getLabels(), again.getLabels());
     }
 
     @Test
@@ -103,65 +129,41 @@ class FashionMnistTest {
         FashionMnist small = data.subset(30, 5, 3);
         assertEquals(300, small.numTrain());
         assertEquals(50, small.numTest());
-        for (int count : classCounts(small.trainSet())) {
-            assertEquals(30, count);
+        int[] train = classCounts(small.trainSet().getLabels());
+        int[] test = classCounts(small.testSet().getLabels());
+        for (int c = 0; c < 10; c++) {
+            assertEquals(30, train[c], "training images of class " + c);
+            assertEquals(5, test[c], "test images of class " + c);
         }
         assertEquals(small.trainSet().getFeatures(), data.subset(30, 5, 3).trainSet().getFeatures());
         assertNotEquals(small.trainSet().getFeatures(), data.subset(30, 5, 4).trainSet().getFeatures());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> data.subset(601, 5, 1));
-        assertTrue(e.getMessage().contains("601"), e.getMessage());
+        IllegalArgumentException tooMany = assertThrows(IllegalArgumentException.class, () -> data.subset(601, 5, 1));
+        assertTrue(tooMany.getMessage().contains("600 images, 601 requested"), tooMany.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> data.subset(10, 0, 1));
     }
 
     @Test
-    void embeddedImagesAreImagesOfTheOriginalDebianFiles() throws IOException {
-        Path original = Paths.get("/usr/share/datasets/fashion-mnist");
-        assumeTrue(Files.isDirectory(original), "Debian's dataset-fashion-mnist is not installed");
-        FashionMnist full = FashionMnist.fromDirectory(original);
-        assertEquals(60000, full.numTrain());
-        assertEquals(10000, full.numTest());
-        Set<String> originals = new HashSet<>();
-        INDArray all = full.testSet().getFeatures();
-        for (int i = 0; i < all.size(0); i++) {
-            originals.add(Arrays.toString(all.slice(i).reshape(784).toFloatVector()));
+    void embeddedImagesAreByteIdenticalToImagesOfTheDebianFiles() throws IOException {
+        assumeTrue(Files.isDirectory(DEBIAN), "Debian's dataset-fashion-mnist is not installed");
+        for (String split : new String[] {LabeledImages.TRAIN, LabeledImages.TEST}) {
+            LabeledImages original = LabeledImages.read(DEBIAN, split);
+            LabeledImages embedded = LabeledImages.read(
+                    FashionMnist.class.getResourceAsStream(FashionMnist.EMBEDDED + LabeledImages.imagesFile(split) + ".gz"),
+                    "embedded images",
+                    FashionMnist.class.getResourceAsStream(FashionMnist.EMBEDDED + LabeledImages.labelsFile(split) + ".gz"),
+                    "embedded labels");
+            Map<ByteBuffer, Integer> originalLabels = new HashMap<>();
+            for (int i = 0; i < original.size(); i++) {
+                originalLabels.put(ByteBuffer.wrap(original.images[i]), original.labels[i]);
+            }
+            for (int i = 0; i < embedded.size(); i += 97) {
+                assertEquals(embedded.labels[i], originalLabels.get(ByteBuffer.wrap(embedded.images[i])),
+                        split + " image " + i + " is an original image with its original label");
+            }
+            int perClass = split.equals(LabeledImages.TRAIN) ? 600 : 200;
+            LabeledImages remade = original.stratified(perClass, 42);
+            assertTrue(Arrays.deepEquals(remade.images, embedded.images), split + " images are SubsetWriter's, seed 42");
+            assertArrayEquals(remade.labels, embedded.labels, split + " labels are SubsetWriter's, seed 42");
         }
-        INDArray embedded = data.testSet().getFeatures();
-        for (int i = 0; i < embedded.size(0); i += 97) {
-            assertTrue(originals.contains(Arrays.toString(embedded.slice(i).reshape(784).toFloatVector())),
-                    "embedded test image " + i + " is not in the original test set");
-        }
-    }
-
-    @Test
-    void missingFilesAreNamed(@TempDir Path dir) throws IOException {
-        Files.write(dir.resolve("train-images-idx3-ubyte"), new byte[0]);
-        IOException e = assertThrows(IOException.class, () -> FashionMnist.fromDirectory(dir));
-        assertTrue(e.getMessage().contains("train-labels-idx1-ubyte") && e.getMessage().contains("t10k-images-idx3-ubyte")
-                && !e.getMessage().contains("train-images-idx3-ubyte["), e.getMessage());
-        IOException notThere = assertThrows(IOException.class, () -> FashionMnist.fromDirectory(dir.resolve("nope")));
-        assertTrue(notThere.getMessage().contains("nope"), notThere.getMessage());
-    }
-
-    private static InputStream idx(int magic, int... header) {
-        ByteBuffer buffer = ByteBuffer.allocate(4 + 4 * header.length);
-        buffer.putInt(magic);
-        for (int h : header) {
-            buffer.putInt(h);
-        }
-        return new ByteArrayInputStream(buffer.array());
-    }
-
-    @Test
-    void badIdxFilesGiveMessagesNamingTheFile() {
-        IOException magic = assertThrows(IOException.class, () -> IdxReader.readImages(idx(1234, 1, 2, 2), "x.idx"));
-        assertTrue(magic.getMessage().contains("x.idx") && magic.getMessage().contains("1234"), magic.getMessage());
-        IOException truncated = assertThrows(IOException.class, () -> IdxReader.readImages(idx(2051, 2, 2, 2), "t.idx"));
-        assertTrue(truncated.getMessage().contains("t.idx") && truncated.getMessage().contains("truncated"),
-                truncated.getMessage());
-        byte[] labels = {0, 0, 8, 1, 0, 0, 0, 2, 3, 12};
-        IOException label = assertThrows(IOException.class,
-                () -> IdxReader.readLabels(new ByteArrayInputStream(labels), "l.idx"));
-        assertTrue(label.getMessage().contains("l.idx") && label.getMessage().contains("label 12"), label.getMessage());
-        IOException header = assertThrows(IOException.class, () -> IdxReader.readLabels(idx(2049), "h.idx"));
-        assertTrue(header.getMessage().contains("h.idx"), header.getMessage());
     }
 }
