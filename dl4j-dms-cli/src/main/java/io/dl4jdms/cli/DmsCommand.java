@@ -1,0 +1,37 @@
+package io.dl4jdms.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code dms} command: differentiable model scaling for Deeplearning4j. */
+@Command(name = "dms", mixinStandardHelpOptions = true, version = "dl4j-dms 0.1.0",
+        description = "Searches the width and depth of a Deeplearning4j network for a budget.",
+        subcommands = {SearchCommand.class})
+public final class DmsCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand, e.g. 'dms search'");
+    }
+
+    /** The command line, with failures reported as one line {@code dms: message} and exit code 1. */
+    static CommandLine commandLine() {
+        return new CommandLine(new DmsCommand())
+                .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
+                    commandLine.getErr().println("dms: " + (error.getMessage() == null ? error : error.getMessage()));
+                    return 1;
+                });
+    }
+
+    /** Runs the command line and returns its exit code (0 success, 2 bad usage, 1 failure). */
+    public static int execute(String... args) {
+        return commandLine().execute(args);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+}

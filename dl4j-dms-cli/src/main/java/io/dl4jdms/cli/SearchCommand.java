@@ -1,0 +1,85 @@
+package io.dl4jdms.cli;
+
+import io.dl4jdms.search.DmsSearch;
+import io.dl4jdms.search.Pipeline;
+import io.dl4jdms.search.SearchOutcome;
+import io.dl4jdms.search.SearchSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code dms search}: a DMS search, the slim network's export and retraining, and a report. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Searches widths and depths of a ResNet-style supernet for a FLOPs or parameter budget,",
+                "exports the slim network, retrains and evaluates it against a uniformly scaled baseline,",
+                "and writes a report. With no options: the embedded Fashion-MNIST subset, 50% of the supernet's FLOPs."})
+final class SearchCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("dms-out");
+
+    @Option(names = "--target-flops", paramLabel = "F",
+            description = "FLOPs budget as a fraction of the supernet's, in (0, 1] (default 0.5).")
+    Double targetFlops;
+
+    @Option(names = "--target-params", paramLabel = "F",
+            description = "Parameter budget as a fraction of the supernet's, in (0, 1]; instead of --target-flops.")
+    Double targetParams;
+
+    @Option(names = "--pipeline", paramLabel = "NAME",
+            description = "scratch (default), pretrained or structure-only.")
+    String pipeline = "scratch";
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = {"A directory of Fashion-MNIST/MNIST IDX files (e.g. /usr/share/datasets/fashion-mnist)",
+                    "or of class-named image folders. Default: the embedded Fashion-MNIST subset."})
+    Path data;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Search epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = 2;
+
+    @Option(names = "--retrain-epochs", paramLabel = "N",
+            description = "Retraining epochs of the slim network and the baseline (default: ${DEFAULT-VALUE}).")
+    int retrainEpochs = 3;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Override
+    public Integer call() throws Exception {
+        SearchSettings settings;
+        try {
+            if (targetFlops != null && targetParams != null) {
+                throw new IllegalArgumentException("give --target-flops or --target-params, not both");
+            }
+            if (data != null && !Files.isDirectory(data)) {
+                throw new IllegalArgumentException("--data " + data + " is not a readable directory");
+            }
+            SearchSettings.Builder builder = SearchSettings.builder().pipeline(Pipeline.parse(pipeline)).out(out)
+                    .data(data).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed);
+            if (targetParams != null) {
+                builder.targetParams(targetParams);
+            } else if (targetFlops != null) {
+                builder.targetFlops(targetFlops);
+            }
+            settings = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SearchOutcome outcome = new DmsSearch(settings, new ProgressBarProgress(), System.out::println).run();
+        System.out.printf(Locale.ROOT, "supernet %.0f FLOPs, target %.0f, slim %.0f (%.1f%% of the supernet)%n",
+                outcome.supernetFlops, outcome.targetFlops, outcome.slimFlops, 100 * outcome.slimFlops / outcome.supernetFlops);
+        System.out.printf(Locale.ROOT, "slim test accuracy %.4f, uniform baseline %.4f at %.0f FLOPs%n",
+                outcome.slimTestAccuracy, outcome.baselineTestAccuracy, outcome.baselineFlops);
+        System.out.println("report: " + settings.out.resolve("report.html").toAbsolutePath());
+        return 0;
+    }
+}

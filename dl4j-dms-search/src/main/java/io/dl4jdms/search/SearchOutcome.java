@@ -1,0 +1,51 @@
+package io.dl4jdms.search;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The figures of one finished search, as the report and {@code summary.json} show them. FLOPs are
+ * multiply-accumulate operations of one forward pass of one example.
+ */
+public final class SearchOutcome {
+
+    /** One operator's size in the supernet and after the search. */
+    public static final class OperatorSize {
+        public String name;
+        public String kind;
+        public int supernetSize;
+        public int keptSize;
+
+        public OperatorSize() {
+        }
+
+        public OperatorSize(String name, String kind, int supernetSize, int keptSize) {
+            this.name = name;
+            this.kind = kind;
+            this.supernetSize = supernetSize;
+            this.keptSize = keptSize;
+        }
+    }
+
+    public String pipeline;
+    public String resource;
+    public double supernetFlops;
+    public double supernetParams;
+    public double targetFlops;
+    public double targetParams;
+    public double searchedFlops;
+    public double slimFlops;
+    public double slimParams;
+    public double slimTestAccuracy;
+    public double slimMaxAbsDiffVsHardMasked;
+    public double baselineFlops;
+    public double baselineParams;
+    public double baselineTestAccuracy;
+    public double baselineWidthMultiplier;
+    public double searchSeconds;
+    public double retrainSeconds;
+    public long seed;
+    public String data;
+    public List<OperatorSize> operators = new ArrayList<>();
+    public SearchHistory history = new SearchHistory();
+}

@@ -1,0 +1,217 @@
+package io.dl4jdms.search;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Objects;
+
+/**
+ * Everything that decides a search: pipeline, budget, lengths, seed, data and output directory.
+ * Immutable; built with {@link #builder()}, validated by {@link Builder#build()} with messages that
+ * name the bad value. A checkpoint is resumed only with the same settings.
+ */
+public final class SearchSettings {
+
+    public final Pipeline pipeline;
+    /** Target FLOPs as a fraction of the supernet's, or NaN. */
+    public final double targetFlops;
+    /** Target parameter count as a fraction of the supernet's, or NaN. */
+    public final double targetParams;
+    public final int searchEpochs;
+    public final int retrainEpochs;
+    public final int pretrainEpochs;
+    public final int structureIterations;
+    public final int batchSize;
+    public final long seed;
+    public final double widthMultiplier;
+    public final double depthMultiplier;
+    public final double resourceWeight;
+    /** A directory of IDX files or of class-named image folders; null for the embedded subset. */
+    public final Path data;
+    public final Path out;
+
+    private SearchSettings(Builder b) {
+        this.pipeline = b.pipeline;
+        this.targetFlops = b.targetFlops;
+        this.targetParams = b.targetParams;
+        this.searchEpochs = b.searchEpochs;
+        this.retrainEpochs = b.retrainEpochs;
+        this.pretrainEpochs = b.pretrainEpochs;
+        this.structureIterations = b.structureIterations;
+        this.batchSize = b.batchSize;
+        this.seed = b.seed;
+        this.widthMultiplier = b.widthMultiplier;
+        this.depthMultiplier = b.depthMultiplier;
+        this.resourceWeight = b.resourceWeight;
+        this.data = b.data;
+        this.out = b.out;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** True when the budget is a parameter count, false for FLOPs. */
+    public boolean targetsParams() {
+        return !Double.isNaN(targetParams);
+    }
+
+    /** The target as a fraction of the supernet's resource. */
+    public double targetFraction() {
+        return targetsParams() ? targetParams : targetFlops;
+    }
+
+    /** A one-line description for logs and checkpoints. */
+    public String describe() {
+        return "pipeline=" + pipeline.cliName() + (targetsParams() ? " targetParams=" + targetParams
+                : " targetFlops=" + targetFlops) + " searchEpochs=" + searchEpochs + " retrainEpochs=" + retrainEpochs
+                + " pretrainEpochs=" + pretrainEpochs + " structureIterations=" + structureIterations
+                + " batchSize=" + batchSize + " seed=" + seed + " widthMultiplier=" + widthMultiplier
+                + " depthMultiplier=" + depthMultiplier + " resourceWeight=" + resourceWeight
+                + " data=" + (data == null ? "embedded" : data.toAbsolutePath().normalize());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SearchSettings && describe().equals(((SearchSettings) o).describe());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(describe());
+    }
+
+    /** Collects and checks the settings. */
+    public static final class Builder {
+        private Pipeline pipeline = Pipeline.SCRATCH;
+        private double targetFlops = 0.5;
+        private double targetParams = Double.NaN;
+        private int searchEpochs = 2;
+        private int retrainEpochs = 3;
+        private int pretrainEpochs = 2;
+        private int structureIterations = 300;
+        private int batchSize = 64;
+        private long seed = 42;
+        private double widthMultiplier = 1.5;
+        private double depthMultiplier = 1.0;
+        private double resourceWeight = 5.0;
+        private Path data;
+        private Path out = Paths.get("dms-out");
+
+        public Builder pipeline(Pipeline pipeline) {
+            this.pipeline = pipeline;
+            return this;
+        }
+
+        /** Budget in FLOPs, as a fraction of the supernet's in (0, 1]. Clears a parameter budget. */
+        public Builder targetFlops(double fraction) {
+            this.targetFlops = fraction;
+            this.targetParams = Double.NaN;
+            return this;
+        }
+
+        /** Budget in parameters, as a fraction of the supernet's in (0, 1]. Clears the FLOPs budget. */
+        public Builder targetParams(double fraction) {
+            this.targetParams = fraction;
+            this.targetFlops = Double.NaN;
+            return this;
+        }
+
+        /** Epochs of the search (pretrained and scratch pipelines). */
+        public Builder searchEpochs(int epochs) {
+            this.searchEpochs = epochs;
+            return this;
+        }
+
+        /** Epochs of retraining the slim network and the baseline. */
+        public Builder retrainEpochs(int epochs) {
+            this.retrainEpochs = epochs;
+            return this;
+        }
+
+        /** Epochs of training the supernet before a pretrained or structure-only search. */
+        public Builder pretrainEpochs(int epochs) {
+            this.pretrainEpochs = epochs;
+            return this;
+        }
+
+        /** Iterations of the structure-only search. */
+        public Builder structureIterations(int iterations) {
+            this.structureIterations = iterations;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** How much wider than the base architecture the supernet is (from-scratch pipeline). */
+        public Builder widthMultiplier(double multiplier) {
+            this.widthMultiplier = multiplier;
+            return this;
+        }
+
+        /** How much deeper than the base architecture the supernet is (from-scratch pipeline). */
+        public Builder depthMultiplier(double multiplier) {
+            this.depthMultiplier = multiplier;
+            return this;
+        }
+
+        /** The weight {@code lambda_res} of the resource loss. */
+        public Builder resourceWeight(double weight) {
+            this.resourceWeight = weight;
+            return this;
+        }
+
+        /** A data directory; null for the embedded Fashion-MNIST subset. */
+        public Builder data(Path data) {
+            this.data = data;
+            return this;
+        }
+
+        public Builder out(Path out) {
+            this.out = out;
+            return this;
+        }
+
+        public SearchSettings build() {
+            if (pipeline == null) {
+                throw new IllegalArgumentException("pipeline must be set");
+            }
+            double target = Double.isNaN(targetParams) ? targetFlops : targetParams;
+            String targetName = Double.isNaN(targetParams) ? "target FLOPs" : "target params";
+            if (!(target > 0 && target <= 1)) {
+                throw new IllegalArgumentException(targetName + " must be a fraction of the supernet in (0, 1], got " + target);
+            }
+            positive("search epochs", searchEpochs);
+            positive("retrain epochs", retrainEpochs);
+            positive("pretrain epochs", pretrainEpochs);
+            positive("structure iterations", structureIterations);
+            positive("batch size", batchSize);
+            if (!(widthMultiplier > 0) || Double.isInfinite(widthMultiplier)) {
+                throw new IllegalArgumentException("width multiplier must be positive, got " + widthMultiplier);
+            }
+            if (!(depthMultiplier > 0) || Double.isInfinite(depthMultiplier)) {
+                throw new IllegalArgumentException("depth multiplier must be positive, got " + depthMultiplier);
+            }
+            if (!(resourceWeight > 0) || Double.isInfinite(resourceWeight)) {
+                throw new IllegalArgumentException("resource weight must be positive, got " + resourceWeight);
+            }
+            if (out == null) {
+                throw new IllegalArgumentException("output directory must be set");
+            }
+            return new SearchSettings(this);
+        }
+
+        private static void positive(String what, int value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(what + " must be positive, got " + value);
+            }
+        }
+    }
+}

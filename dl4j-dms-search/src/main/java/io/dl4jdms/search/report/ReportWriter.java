@@ -1,0 +1,138 @@
+package io.dl4jdms.search.report;
+
+import io.dl4jdms.search.SearchHistory;
+import io.dl4jdms.search.SearchOutcome;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes a search's report into its output directory: {@code summary.json}, {@code report.html} (one
+ * page a person can read) and the PNG plots it shows.
+ */
+public final class ReportWriter {
+
+    public static final String SUMMARY = "summary.json";
+    public static final String REPORT = "report.html";
+
+    private ReportWriter() {
+    }
+
+    /** Writes everything; returns the path of {@code report.html}. */
+    public static Path write(SearchOutcome outcome, Path directory) throws IOException {
+        Files.createDirectories(directory);
+        writeSummary(outcome, directory.resolve(SUMMARY));
+        double finalTarget = "params".equals(outcome.resource)
+                ? outcome.targetParams / outcome.supernetParams
+                : outcome.targetFlops / outcome.supernetFlops;
+        Plots.resource(outcome.history, finalTarget, outcome.resource, directory.resolve("resource.png"));
+        Plots.keptSizes(outcome.history, directory.resolve("kept-sizes.png"));
+        List<String> names = new ArrayList<>();
+        List<Integer> supernet = new ArrayList<>();
+        List<Integer> searched = new ArrayList<>();
+        for (SearchOutcome.OperatorSize op : outcome.operators) {
+            names.add(op.name);
+            supernet.add(op.supernetSize);
+            searched.add(op.keptSize);
+        }
+        Plots.widths(names, supernet, searched, directory.resolve("widths.png"));
+        Plots.curves(outcome.history, directory.resolve("curves.png"));
+        Path report = directory.resolve(REPORT);
+        Files.write(report, html(outcome).getBytes(StandardCharsets.UTF_8));
+        return report;
+    }
+
+    /** The summary as nested JSON: {@code supernet.flops}, {@code slim.testAccuracy}, ... */
+    static void writeSummary(SearchOutcome o, Path file) throws IOException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = mapper.createObjectNode();
+        root.put("pipeline", o.pipeline);
+        root.put("resource", o.resource);
+        root.put("seed", o.seed);
+        root.put("data", o.data);
+        ObjectNode supernet = root.putObject("supernet");
+        supernet.put("flops", o.supernetFlops);
+        supernet.put("params", o.supernetParams);
+        ObjectNode target = root.putObject("target");
+        target.put("flops", o.targetFlops);
+        target.put("params", o.targetParams);
+        root.putObject("searched").put("flops", o.searchedFlops);
+        ObjectNode slim = root.putObject("slim");
+        slim.put("flops", o.slimFlops);
+        slim.put("params", o.slimParams);
+        slim.put("testAccuracy", o.slimTestAccuracy);
+        slim.put("maxAbsDiffVsHardMasked", o.slimMaxAbsDiffVsHardMasked);
+        ObjectNode baseline = root.putObject("baseline");
+        baseline.put("flops", o.baselineFlops);
+        baseline.put("params", o.baselineParams);
+        baseline.put("testAccuracy", o.baselineTestAccuracy);
+        baseline.put("widthMultiplier", o.baselineWidthMultiplier);
+        ObjectNode timing = root.putObject("timing");
+        timing.put("searchSeconds", o.searchSeconds);
+        timing.put("retrainSeconds", o.retrainSeconds);
+        root.set("operators", mapper.valueToTree(o.operators));
+        mapper.writeValue(file.toFile(), root);
+    }
+
+    private static String html(SearchOutcome o) {
+        StringBuilder b = new StringBuilder();
+        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dl4j-dms search report</title>\n")
+                .append("<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}")
+                .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}")
+                .append("th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}</style>")
+                .append("</head><body>\n<h1>dl4j-dms search report</h1>\n")
+                .append("<p>Pipeline <b>").append(escape(o.pipeline)).append("</b>, resource <b>").append(escape(o.resource))
+                .append("</b>, data ").append(escape(o.data)).append(", seed ").append(o.seed)
+                .append(". FLOPs are multiply-accumulates of one forward pass of one example.</p>\n");
+        b.append("<h2>Result</h2>\n<table><tr><th></th><th>FLOPs</th><th>parameters</th><th>test accuracy</th></tr>\n");
+        row(b, "supernet", o.supernetFlops, o.supernetParams, Double.NaN);
+        row(b, "target", o.targetFlops, o.targetParams, Double.NaN);
+        row(b, "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
+        row(b, "slim network (retrained)", o.slimFlops, o.slimParams, o.slimTestAccuracy);
+        row(b, String.format(Locale.ROOT, "uniform baseline (width x%.3f, same retraining)", o.baselineWidthMultiplier),
+                o.baselineFlops, o.baselineParams, o.baselineTestAccuracy);
+        b.append("</table>\n<p>The slim network is the searched supernet with the pruned channels, features and blocks")
+                .append(" removed; its largest output difference from the supernet with hard 0/1 masks on the test set is ")
+                .append(String.format(Locale.ROOT, "%.3g", o.slimMaxAbsDiffVsHardMasked)).append(".</p>\n")
+                .append(String.format(Locale.ROOT, "<p>Search %.1f s, retraining %.1f s.</p>%n", o.searchSeconds, o.retrainSeconds));
+        b.append("<h2>Resource during the search</h2>\n<img src=\"resource.png\" alt=\"resource against iteration\">\n")
+                .append("<h2>Kept sizes</h2>\n<img src=\"kept-sizes.png\" alt=\"kept size per operator against iteration\">\n")
+                .append("<h2>Supernet and searched widths</h2>\n<img src=\"widths.png\" alt=\"sizes per operator\">\n")
+                .append("<table><tr><th>operator</th><th>kind</th><th>supernet</th><th>searched</th></tr>\n");
+        for (SearchOutcome.OperatorSize op : o.operators) {
+            b.append("<tr><td>").append(escape(op.name)).append("</td><td>").append(escape(op.kind)).append("</td><td>")
+                    .append(op.supernetSize).append("</td><td>").append(op.keptSize).append("</td></tr>\n");
+        }
+        b.append("</table>\n<h2>Training curves</h2>\n<img src=\"curves.png\" alt=\"loss and accuracy per epoch\">\n")
+                .append("<table><tr><th>phase</th><th>epoch</th><th>training loss</th><th>test accuracy</th></tr>\n");
+        for (SearchHistory.Epoch e : o.history.epochs) {
+            b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.4f</td><td>%.4f</td></tr>%n",
+                    escape(e.phase), e.epoch, e.trainLoss, e.testAccuracy));
+        }
+        b.append("</table>\n<p>Files: <code>summary.json</code>, <code>structure.json</code>, <code>slim-model.zip</code>,")
+                .append(" <code>checkpoint/</code>.</p>\n</body></html>\n");
+        return b.toString();
+    }
+
+    private static void row(StringBuilder b, String label, double flops, double params, double accuracy) {
+        b.append("<tr><td>").append(escape(label)).append("</td><td>").append(number(flops)).append("</td><td>")
+                .append(number(params)).append("</td><td>")
+                .append(Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "%.4f", accuracy)).append("</td></tr>\n");
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) || v == 0 ? "" : String.format(Locale.ROOT, "%,.0f", v);
+    }
+
+    private static String escape(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
