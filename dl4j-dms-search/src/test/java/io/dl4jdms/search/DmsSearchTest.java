@@ -31,10 +31,8 @@ class DmsSearchTest {
         return SearchSettings.builder().out(out).searchEpochs(2).retrainEpochs(1).batchSize(32).seed(5);
     }
 
-    @Test
-    void scratchSearchWritesTheReportAndAnExactSlimNetwork(@TempDir Path out) throws IOException {
-        SearchOutcome outcome = new DmsSearch(tiny(out).build(), SearchProgress.NONE, s -> { }).run(data);
-
+    /** Checks what a finished scratch search leaves in its output directory. */
+    private static void checkReportAndSlimNetwork(Path out, SearchOutcome outcome) throws IOException {
         for (String file : new String[] {"summary.json", "report.html", "resource.png", "kept-sizes.png", "widths.png",
                 "curves.png", "structure.json", "slim-model.zip", "checkpoint/supernet.zip", "checkpoint/state.json"}) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
@@ -64,10 +62,15 @@ class DmsSearchTest {
     private static final class Interrupt extends RuntimeException {
     }
 
+    /**
+     * A scratch search writes its report and an exact slim network; the same search interrupted after its
+     * first epoch and run again resumes from the checkpoint to the same result.
+     */
     @Test
-    void anInterruptedSearchResumesToTheSameResult(@TempDir Path dir) throws IOException {
+    void scratchSearchReportsAndResumesToTheSameResult(@TempDir Path dir) throws IOException {
         SearchSettings straight = tiny(dir.resolve("straight")).build();
         SearchOutcome expected = new DmsSearch(straight, SearchProgress.NONE, s -> { }).run(data);
+        checkReportAndSlimNetwork(dir.resolve("straight"), expected);
 
         SearchSettings resumed = tiny(dir.resolve("resumed")).build();
         SearchProgress interrupting = new SearchProgress() {
