@@ -47,6 +47,7 @@ public final class ResourceLossListener extends BaseTrainingListener {
     private final LossType lossType;
     private final long freezeDepthAt;
     private final boolean holdAtTarget;
+    private final long firstIteration;
 
     private double currentFraction = Double.NaN;
     private double currentTarget = Double.NaN;
@@ -63,6 +64,7 @@ public final class ResourceLossListener extends BaseTrainingListener {
         this.lossType = b.lossType;
         this.freezeDepthAt = b.freezeDepthAt;
         this.holdAtTarget = b.holdAtTarget;
+        this.firstIteration = b.firstIteration;
     }
 
     public static Builder builder(ResourceModel model) {
@@ -71,8 +73,9 @@ public final class ResourceLossListener extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model network) {
-        long iteration = iterationCount(network);
-        if (!depthFrozen && freezeDepthAt >= 0 && iteration >= freezeDepthAt) {
+        long absolute = iterationCount(network);
+        long iteration = absolute - firstIteration;
+        if (!depthFrozen && freezeDepthAt >= 0 && absolute >= freezeDepthAt) {
             for (TopkOperator op : model.operators()) {
                 if (op.isDepthOperator()) {
                     op.setHardMask(true);
@@ -182,6 +185,7 @@ public final class ResourceLossListener extends BaseTrainingListener {
         private long reachAt;
         private long freezeDepthAt = -1;
         private boolean holdAtTarget = true;
+        private long firstIteration;
 
         private Builder(ResourceModel model) {
             if (model == null) {
@@ -263,8 +267,21 @@ public final class ResourceLossListener extends BaseTrainingListener {
         }
 
         /**
+         * The network's iteration count at which the search starts (default 0), e.g. after the supernet was
+         * trained for a while: the schedule counts from there.
+         */
+        public Builder firstIteration(long iteration) {
+            if (iteration < 0) {
+                throw new IllegalArgumentException("ResourceLossListener: first iteration must be >= 0, got " + iteration);
+            }
+            this.firstIteration = iteration;
+            return this;
+        }
+
+        /**
          * Freeze the depth masks hard from this iteration on (the authors freeze them for the last 20% of the
          * search): the depth operators switch to hard masks and their ratio and importances stay as they were.
+         * The iteration is the network's own count (not counted from {@link #firstIteration}).
          * Default: never.
          */
         public Builder freezeDepthFrom(long iteration) {
