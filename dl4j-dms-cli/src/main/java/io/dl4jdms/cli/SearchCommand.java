@@ -15,9 +15,9 @@ import java.util.concurrent.Callable;
 
 /** {@code dms search}: a DMS search, the slim network's export and retraining, and a report. */
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Searches widths and depths of a ResNet-style supernet for a FLOPs or parameter budget,",
-                "exports the slim network, retrains and evaluates it against a uniformly scaled baseline,",
-                "and writes a report. With no options: the embedded Fashion-MNIST subset, 50% of the supernet's FLOPs."})
+        description = "Searches widths and depths of a ResNet-style supernet for a FLOPs or parameter budget, "
+                + "exports the slim network, retrains and evaluates it against a uniformly scaled baseline, "
+                + "and writes a report. With no options: the embedded Fashion-MNIST subset, 50% of the supernet's FLOPs.")
 final class SearchCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -39,8 +39,8 @@ final class SearchCommand implements Callable<Integer> {
     String pipeline = "scratch";
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = {"A directory of Fashion-MNIST/MNIST IDX files (e.g. /usr/share/datasets/fashion-mnist)",
-                    "or of class-named image folders. Default: the embedded Fashion-MNIST subset."})
+            description = "A directory of Fashion-MNIST/MNIST IDX files (e.g. /usr/share/datasets/fashion-mnist) "
+                    + "or of class-named image folders. Default: the embedded Fashion-MNIST subset.")
     Path data;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Search epochs (default: ${DEFAULT-VALUE}).")
