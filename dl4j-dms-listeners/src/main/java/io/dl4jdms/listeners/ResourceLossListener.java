@@ -1,5 +1,6 @@
 package io.dl4jdms.listeners;
 
+import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
@@ -10,24 +11,45 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
 /**
- * Adds the DMS resource loss {@code lambda_res * L_res(r_c, r_t)} to a search: once per iteration,
- * after the backward pass and before the updater, it evaluates the network's resource {@code r_c}
- * (hard counts, as a fraction of the supernet's) against the scheduled target {@code r_t} and adds
- * {@code lambda_res * dL_res/da} to the gradient of every operator's ratio. The loss is the log hinge
- * {@code log(r_c / r_t)} when {@code r_c > r_t} (default) or the squared hinge
- * {@code (r_c - r_t)^2}; zero below the target while the target is still moving. Once the schedule has
- * reached the final target the loss holds the resource there from both sides (see
- * {@link Builder#holdAtTarget(boolean)}).
+ * Adds the DMS resource loss {@code lambda_res * L_res(r_c, r_t)} to a search (METHOD.md section 2):
+ * once per iteration, after the backward pass and before the updater, it evaluates the network's
+ * resource {@code r_c} (FLOPs, parameters or latency; hard counts, as a fraction of the supernet's)
+ * against the scheduled target {@code r_t} and adds {@code lambda_res * dL_res/da} to the gradient of
+ * every operator's ratio, {@code dL_res/da = dL_res/dr_c * dr_c/da} with {@code dr_c/da} through the soft
+ * counts ({@link ResourceModel}).
  *
- * <p>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
- * multiplied by the batch size first, so {@code lambda_res} weighs against the mean task loss.
+ * <p>Loss types: the log hinge {@code log(r_c / r_t)} when {@code r_c > r_t} (default), or the squared
+ * hinge {@code (r_c - r_t)^2}; 0 below the target while the target is still moving. Once the schedule
+ * has reached the final target the loss, by default, holds the resource at the target from both sides
+ * ({@code |log(r_c / r_t)|}, {@code (r_c - r_t)^2}), so the search ends at the budget rather than below
+ * it; {@link Builder#holdAtTarget(boolean) holdAtTarget(false)} keeps the paper's one-sided hinge.
+ *
+ * <p>Targets: {@link Builder#targetFraction} of the supernet or {@link Builder#targetAbsolute} (FLOPs as
+ * multiply-accumulates per example, parameters, or milliseconds). Schedules: constant, linear, or the
+ * authors' geometric {@code r_t(e) = (r_final)^(e / e_end)} reaching the target at a chosen fraction of
+ * the search (they use 0.8). Depth masks can be frozen hard for the final part of the search
+ * ({@link Builder#freezeDepthFor}).
+ *
+ * <p>DL4J divides every gradient of {@code a} by the minibatch size after the listeners run; what is
+ * added here is multiplied by the batch size first, so {@code lambda_res} weighs against the mean task
+ * loss per example.
  *
  * <pre>{@code
  * ResourceModel model = ResourceModel.of(net, InputType.convolutional(28, 28, 1));
- * net.setListeners(new TaylorImportanceListener(),
- *         ResourceLossListener.builder(model).flops().targetFraction(0.5).weight(5)
- *                 .geometricSchedule(searchIterations, 0.8).build());
+ * ResourceLossListener resource = ResourceLossListener.builder(model).flops().targetFraction(0.5).weight(5)
+ *         .geometricSchedule(searchIterations, 0.8).freezeDepthFor(0.2).build();
+ * net.setListeners(new TaylorImportanceListener(), resource);
+ * net.fit(data, epochs);
+ * log.info("FLOPs {} of the supernet, target {}, loss {}", resource.currentFraction(),
+ *         resource.currentTarget(), resource.currentLoss());
  * }</pre>
  */
 public final class ResourceLossListener extends BaseTrainingListener {
@@ -54,7 +76,8 @@ public final class ResourceLossListener extends BaseTrainingListener {
     private double currentLoss = Double.NaN;
     private double currentValue = Double.NaN;
     private boolean depthFrozen;
-    private final java.util.Map<TopkOperator, double[]> frozenDepth = new java.util.IdentityHashMap<>();
+    private boolean checked;
+    private final Map<TopkOperator, double[]> frozenDepth = new IdentityHashMap<>();
 
     private ResourceLossListener(Builder b, TargetSchedule schedule) {
         this.model = b.model;
@@ -73,19 +96,15 @@ public final class ResourceLossListener extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model network) {
+        if (!checked) {
+            requireSameNetwork(network);
+            checked = true;
+        }
         long absolute = iterationCount(network);
         long iteration = absolute - firstIteration;
         if (!depthFrozen && freezeDepthAt >= 0 && absolute >= freezeDepthAt) {
-            for (TopkOperator op : model.operators()) {
-                if (op.isDepthOperator()) {
-                    op.setHardMask(true);
-                    double[] state = new double[op.operatorSize() + 1];
-                    state[0] = op.ratio();
-                    System.arraycopy(op.importance(), 0, state, 1, op.operatorSize());
-                    frozenDepth.put(op, state);
-                }
-            }
-            depthFrozen = true;
+            // Attached (or resumed) past the freeze point: freeze now.
+            freezeDepth();
         }
         ResourceValue value = model.evaluate(kind);
         double rc = value.fraction();
@@ -120,13 +139,46 @@ public final class ResourceLossListener extends BaseTrainingListener {
         }
     }
 
-    /** Once frozen, every depth operator's ratio and importances are put back after each update. */
+    /**
+     * Once frozen, every depth operator's ratio and importances are put back after each update. The
+     * freeze itself happens at the end of the iteration before {@code freezeDepthAt}, after all updates, so
+     * that iteration {@code freezeDepthAt} already runs with the hard masks.
+     */
     @Override
     public void iterationDone(Model network, int iteration, int epoch) {
         frozenDepth.forEach((op, state) -> {
             op.setRatio(state[0]);
-            op.setImportance(java.util.Arrays.copyOfRange(state, 1, state.length));
+            op.setImportance(Arrays.copyOfRange(state, 1, state.length));
         });
+        if (!depthFrozen && freezeDepthAt >= 0 && iterationCount(network) + 1 >= freezeDepthAt) {
+            freezeDepth();
+        }
+    }
+
+    /** Switches every depth operator to its hard mask and records its ratio and importances. */
+    private void freezeDepth() {
+        for (TopkOperator op : model.operators()) {
+            if (op.isDepthOperator()) {
+                op.setHardMask(true);
+                double[] state = new double[op.operatorSize() + 1];
+                state[0] = op.ratio();
+                System.arraycopy(op.importance(), 0, state, 1, op.operatorSize());
+                frozenDepth.put(op, state);
+            }
+        }
+        depthFrozen = true;
+    }
+
+    /** The model's operators must be the network's (a model built for another network changes nothing). */
+    private void requireSameNetwork(Model network) {
+        Set<TopkOperator> ours = Collections.newSetFromMap(new IdentityHashMap<>());
+        ours.addAll(OperatorState.operators(network));
+        for (TopkOperator op : model.operators()) {
+            if (!ours.contains(op)) {
+                throw new IllegalStateException("ResourceLossListener: the resource model was built for another network"
+                        + " (its operator '" + op.operatorName() + "' is not in the network being trained)");
+            }
+        }
     }
 
     private static long iterationCount(Model network) {
@@ -164,6 +216,20 @@ public final class ResourceLossListener extends BaseTrainingListener {
         return kind;
     }
 
+    /** {@code lambda_res}. */
+    public double weight() {
+        return weight;
+    }
+
+    public LossType lossType() {
+        return lossType;
+    }
+
+    /** The network iteration from which depth masks are frozen, or -1 for never. */
+    public long freezeDepthAt() {
+        return freezeDepthAt;
+    }
+
     public TargetSchedule schedule() {
         return schedule;
     }
@@ -183,6 +249,8 @@ public final class ResourceLossListener extends BaseTrainingListener {
         private LossType lossType = LossType.LOG_HINGE;
         private TargetSchedule.Shape shape = TargetSchedule.Shape.CONSTANT;
         private long reachAt;
+        private long searchIterations = -1;
+        private double freezeFinalFraction = Double.NaN;
         private long freezeDepthAt = -1;
         private boolean holdAtTarget = true;
         private long firstIteration;
@@ -203,6 +271,12 @@ public final class ResourceLossListener extends BaseTrainingListener {
         /** Count parameters. */
         public Builder params() {
             this.kind = ResourceKind.PARAMS;
+            return this;
+        }
+
+        /** Count latency (the model needs a latency table, see {@link ResourceModel#withLatency}). */
+        public Builder latency() {
+            this.kind = ResourceKind.LATENCY;
             return this;
         }
 
@@ -262,6 +336,7 @@ public final class ResourceLossListener extends BaseTrainingListener {
                         + " search, at a fraction in (0, 1], got " + reachFraction);
             }
             this.shape = shape;
+            this.searchIterations = searchIterations;
             this.reachAt = Math.max(1, Math.round(searchIterations * reachFraction));
             return this;
         }
@@ -289,6 +364,21 @@ public final class ResourceLossListener extends BaseTrainingListener {
                 throw new IllegalArgumentException("ResourceLossListener: freeze iteration must be >= 0, got " + iteration);
             }
             this.freezeDepthAt = iteration;
+            this.freezeFinalFraction = Double.NaN;
+            return this;
+        }
+
+        /**
+         * Freeze the depth masks hard for the final {@code finalFraction} of the search (the authors: 0.2),
+         * i.e. from iteration {@code firstIteration + round((1 - finalFraction) * searchIterations)}; needs a
+         * linear or geometric schedule, which gives the search length.
+         */
+        public Builder freezeDepthFor(double finalFraction) {
+            if (!(finalFraction > 0 && finalFraction < 1)) {
+                throw new IllegalArgumentException("ResourceLossListener: the frozen final part of the search must be a"
+                        + " fraction in (0, 1), got " + finalFraction);
+            }
+            this.freezeFinalFraction = finalFraction;
             return this;
         }
 
@@ -306,7 +396,26 @@ public final class ResourceLossListener extends BaseTrainingListener {
 
         public ResourceLossListener build() {
             if (!(weight > 0) || Double.isInfinite(weight)) {
-                throw new IllegalArgumentException("ResourceLossListener: weight lambda_res must be positive, got " + weight);
+                throw new IllegalArgumentException("ResourceLossListener: weight lambda_res must be positive and finite,"
+                        + " got " + weight);
+            }
+            if (kind == null || lossType == null) {
+                throw new IllegalArgumentException("ResourceLossListener: resource kind and loss type must not be null");
+            }
+            if (kind == ResourceKind.LATENCY && !model.hasLatency()) {
+                throw new IllegalArgumentException("ResourceLossListener: a latency target needs a resource model with a"
+                        + " latency table (ResourceModel.withLatency)");
+            }
+            if (!Double.isNaN(freezeFinalFraction)) {
+                if (searchIterations < 0) {
+                    throw new IllegalArgumentException("ResourceLossListener: freezeDepthFor needs the search length;"
+                            + " set a linear or geometric schedule, or use freezeDepthFrom(iteration)");
+                }
+                freezeDepthAt = firstIteration + Math.round((1 - freezeFinalFraction) * searchIterations);
+            }
+            if (freezeDepthAt >= 0 && freezeDepthAt < firstIteration) {
+                throw new IllegalArgumentException("ResourceLossListener: depth masks would freeze at iteration "
+                        + freezeDepthAt + ", before the search starts at iteration " + firstIteration);
             }
             double full = model.full(kind);
             double fraction = Double.isNaN(targetAbsolute) ? targetFraction : targetAbsolute / full;
@@ -314,14 +423,15 @@ public final class ResourceLossListener extends BaseTrainingListener {
                 throw new IllegalArgumentException("ResourceLossListener: set a target (targetFraction or targetAbsolute)");
             }
             if (fraction > 1) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                        "ResourceLossListener: target %s %.6g is above the supernet's %.6g", kind, fraction * full, full));
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "ResourceLossListener: target %s %.6g (%.4g of the supernet) is above the supernet's %.6g",
+                        kind, fraction * full, fraction, full));
             }
             double smallest = model.smallest(kind);
             if (fraction * full < smallest) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                        "ResourceLossListener: target %s %.6g is below the smallest buildable network's %.6g",
-                        kind, fraction * full, smallest));
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "ResourceLossListener: target %s %.6g (%.4g of the supernet) is below the smallest buildable"
+                                + " network's %.6g (%.4g)", kind, fraction * full, fraction, smallest, smallest / full));
             }
             TargetSchedule schedule;
             switch (shape) {

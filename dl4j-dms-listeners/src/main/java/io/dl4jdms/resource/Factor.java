@@ -2,27 +2,23 @@ package io.dl4jdms.resource;
 
 import io.dl4jdms.layers.TopkOperator;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-
 /**
- * One factor of a cost term: a channel count made of {@link Segment}s, or the depth gate of one
- * block. Its value comes from a {@link MaskState}: hard counts forward, the soft derivative backward.
+ * One factor of a cost term: a channel count, or the depth gate of one block. Its value comes from a
+ * {@link MaskState}: hard counts forward, the soft derivative backward.
  */
 final class Factor {
-    private final List<Segment> segments;
+    private final Channels channels;
     private final TopkOperator gate;
     private final int block;
 
-    private Factor(List<Segment> segments, TopkOperator gate, int block) {
-        this.segments = segments;
+    private Factor(Channels channels, TopkOperator gate, int block) {
+        this.channels = channels;
         this.gate = gate;
         this.block = block;
     }
 
-    static Factor channels(List<Segment> segments) {
-        return new Factor(Collections.unmodifiableList(new ArrayList<>(segments)), null, -1);
+    static Factor channels(Channels channels) {
+        return new Factor(channels, null, -1);
     }
 
     static Factor gate(TopkOperator depth, int block) {
@@ -30,14 +26,7 @@ final class Factor {
     }
 
     double value(MaskState state) {
-        if (gate != null) {
-            return state.gate(gate, block);
-        }
-        double total = 0;
-        for (Segment s : segments) {
-            total += s.factor * (s.operator == null ? s.size : state.count(s.operator));
-        }
-        return total;
+        return gate != null ? state.gate(gate, block) : channels.value(state);
     }
 
     /** d(value)/d(a of operator) through the soft counts (0 if the factor does not depend on it). */
@@ -45,24 +34,6 @@ final class Factor {
         if (gate != null) {
             return gate == operator ? state.gateDerivative(gate, block) : 0.0;
         }
-        double total = 0;
-        for (Segment s : segments) {
-            if (s.operator == operator) {
-                total += s.factor * state.countDerivative(operator);
-            }
-        }
-        return total;
-    }
-
-    boolean dependsOn(TopkOperator operator) {
-        if (gate != null) {
-            return gate == operator;
-        }
-        for (Segment s : segments) {
-            if (s.operator == operator) {
-                return true;
-            }
-        }
-        return false;
+        return channels.derivative(state, operator);
     }
 }

@@ -53,6 +53,25 @@ abstract class MaskState {
         };
     }
 
+    /** The soft counts {@code sum(m_i)} and soft gates {@code m_block} of the operators' current masks. */
+    static MaskState soft(Iterable<TopkOperator> operators) {
+        Map<TopkOperator, TopkMask> masks = new IdentityHashMap<>();
+        for (TopkOperator op : operators) {
+            masks.put(op, op.mask());
+        }
+        return new MaskState() {
+            @Override
+            double count(TopkOperator operator) {
+                return masks.get(operator).softCount();
+            }
+
+            @Override
+            double gate(TopkOperator depth, int block) {
+                return masks.get(depth).soft()[block];
+            }
+        };
+    }
+
     /** The supernet: every element kept. */
     static final MaskState FULL = new MaskState() {
         @Override

@@ -9,10 +9,14 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
+import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
@@ -73,6 +77,14 @@ public final class PlainNetworkCounter {
 
     /** One stock layer's FLOPs or parameters. */
     static double layer(Layer layer, InputType in, InputType out, ResourceKind kind) {
+        if (kind != ResourceKind.FLOPS && kind != ResourceKind.PARAMS) {
+            throw new IllegalArgumentException("plain network counter: counts FLOPS and PARAMS, not " + kind
+                    + " (latency comes from a LatencyTable, see ResourceModel.withLatency)");
+        }
+        if (layer instanceof Deconvolution2D || layer instanceof Convolution1DLayer || layer instanceof Convolution3D) {
+            throw new IllegalArgumentException("plain network counter: layer '" + layer.getLayerName() + "' of type "
+                    + layer.getClass().getSimpleName() + " is not supported");
+        }
         boolean flops = kind == ResourceKind.FLOPS;
         if (layer instanceof DepthwiseConvolution2D) {
             DepthwiseConvolution2D d = (DepthwiseConvolution2D) layer;
@@ -95,7 +107,7 @@ public final class PlainNetworkCounter {
             return flops ? perPosition * positions(out) : perPosition;
         }
         if (layer instanceof DenseLayer || layer instanceof BaseOutputLayer) {
-            long nOut = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layer).getNOut();
+            long nOut = ((FeedForwardLayer) layer).getNOut();
             boolean bias = layer instanceof DenseLayer ? ((DenseLayer) layer).hasBias() : ((BaseOutputLayer) layer).hasBias();
             return channels(in) * nOut + (bias ? nOut : 0);
         }
