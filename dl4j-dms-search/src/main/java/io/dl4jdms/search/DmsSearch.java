@@ -5,6 +5,7 @@ import io.dl4jdms.export.SlimExporter;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.listeners.ResourceLossListener;
+import io.dl4jdms.resource.BudgetFit;
 import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
@@ -44,6 +45,12 @@ import java.util.function.Consumer;
  * </table>
  */
 public final class DmsSearch {
+
+    /**
+     * How far above the budget a searched structure may end before {@link BudgetFit} removes its least
+     * important channels: 1%.
+     */
+    static final double BUDGET_TOLERANCE = 0.01;
 
     /** The search reaches its budget at this fraction of its iterations (the authors' 80%). */
     static final double REACH_TARGET_AT = 0.8;
@@ -135,6 +142,13 @@ public final class DmsSearch {
         for (TopkOperator op : model.operators()) {
             op.setHardMask(true);
         }
+        outcome.searchEndFlops = model.evaluate(ResourceKind.FLOPS).value();
+        double target = kind == ResourceKind.FLOPS ? outcome.targetFlops : outcome.targetParams;
+        BudgetFit.Result fit = BudgetFit.fit(model, kind, target, BUDGET_TOLERANCE);
+        if (!fit.removed.isEmpty()) {
+            log.accept("budget fit (" + outcome.resource + "): " + fit);
+        }
+        outcome.budgetFitRemoved = fit.removed.size();
         outcome.searchedFlops = model.evaluate(ResourceKind.FLOPS).value();
         for (OperatorState s : OperatorState.read(supernet)) {
             TopkOperator op = model.operators().stream().filter(o -> o.operatorName().equals(s.name())).findFirst()

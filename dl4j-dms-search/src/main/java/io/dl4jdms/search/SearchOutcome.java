@@ -33,6 +33,11 @@ public final class SearchOutcome {
     public double supernetParams;
     public double targetFlops;
     public double targetParams;
+    /** The FLOPs of the hard masks when the search ended, before {@link io.dl4jdms.resource.BudgetFit}. */
+    public double searchEndFlops;
+    /** Elements the budget fit removed after the search (0 when the search ended within the budget). */
+    public int budgetFitRemoved;
+    /** The FLOPs of the searched structure with hard masks, after the budget fit: what is exported. */
     public double searchedFlops;
     public double slimFlops;
     public double slimParams;

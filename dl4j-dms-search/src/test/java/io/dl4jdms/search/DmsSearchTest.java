@@ -49,6 +49,13 @@ class DmsSearchTest {
                 "the slim network has the FLOPs the resource model gave the hard-masked supernet");
         assertEquals(0.5 * outcome.supernetFlops, outcome.targetFlops, 1e-6);
         assertTrue(outcome.slimFlops < outcome.supernetFlops, "something was pruned");
+        // The budget fit guarantees the upper side; the resource loss holds the search near the target from below.
+        assertTrue(outcome.slimFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * outcome.targetFlops + 1e-6,
+                "slim " + outcome.slimFlops + " above the target " + outcome.targetFlops);
+        assertTrue(Math.abs(outcome.slimFlops / outcome.targetFlops - 1) <= 0.03,
+                "slim " + outcome.slimFlops + " not within 3% of the target " + outcome.targetFlops);
+        assertTrue(summary.path("searched").path("flopsAtSearchEnd").isNumber(), summary.toString());
+        assertEquals(outcome.budgetFitRemoved, summary.path("searched").path("budgetFitRemoved").asInt(-1));
         assertTrue(Math.abs(outcome.baselineFlops / outcome.slimFlops - 1) < 0.1,
                 "baseline FLOPs " + outcome.baselineFlops + " vs slim " + outcome.slimFlops);
         SearchedStructure structure = SearchedStructure.read(out.resolve("structure.json").toFile());

@@ -64,7 +64,10 @@ public final class ReportWriter {
         ObjectNode target = root.putObject("target");
         target.put("flops", o.targetFlops);
         target.put("params", o.targetParams);
-        root.putObject("searched").put("flops", o.searchedFlops);
+        ObjectNode searched = root.putObject("searched");
+        searched.put("flops", o.searchedFlops);
+        searched.put("flopsAtSearchEnd", o.searchEndFlops);
+        searched.put("budgetFitRemoved", o.budgetFitRemoved);
         ObjectNode slim = root.putObject("slim");
         slim.put("flops", o.slimFlops);
         slim.put("params", o.slimParams);
@@ -95,7 +98,11 @@ public final class ReportWriter {
         b.append("<h2>Result</h2>\n<table><tr><th></th><th>FLOPs</th><th>parameters</th><th>test accuracy</th></tr>\n");
         row(b, "supernet", o.supernetFlops, o.supernetParams, Double.NaN);
         row(b, "target", o.targetFlops, o.targetParams, Double.NaN);
-        row(b, "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
+        if (o.budgetFitRemoved > 0) {
+            row(b, "search end (hard masks)", o.searchEndFlops, Double.NaN, Double.NaN);
+        }
+        row(b, o.budgetFitRemoved > 0 ? String.format(Locale.ROOT, "searched, after the budget fit (%d element(s) removed)",
+                o.budgetFitRemoved) : "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
         row(b, "slim network (retrained)", o.slimFlops, o.slimParams, o.slimTestAccuracy);
         row(b, String.format(Locale.ROOT, "uniform baseline (width x%.3f, same retraining)", o.baselineWidthMultiplier),
                 o.baselineFlops, o.baselineParams, o.baselineTestAccuracy);

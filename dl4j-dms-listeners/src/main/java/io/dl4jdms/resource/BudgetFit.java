@@ -1,0 +1,133 @@
+package io.dl4jdms.resource;
+
+import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.topk.TopK;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Brings a searched structure within its budget before export. The resource loss holds the figure near the
+ * target, but it is a penalty, not a constraint: a search can end a few per cent above the budget (the hard
+ * count moves in steps of one channel while {@code a} moves smoothly). This removes, one element at a time,
+ * the kept element that costs least importance per unit of resource saved, until the hard figure is at most
+ * {@code target * (1 + tolerance)}.
+ *
+ * <p>Width operators only: a width step removes one channel or feature of one operator; depth operators are
+ * left as searched (the search freezes them before its end). Importances are compared within an operator's
+ * scale: the element removed is the operator's least important kept one, weighed by its importance over the
+ * mean importance of the operator's kept elements. The ratios {@code a} are rewritten so that
+ * {@code round((1 - a) N)} is the new kept size.
+ *
+ * <pre>{@code
+ * BudgetFit.Result r = BudgetFit.fit(model, ResourceKind.FLOPS, 0.5 * model.full(ResourceKind.FLOPS), 0.0);
+ * }</pre>
+ */
+public final class BudgetFit {
+
+    private BudgetFit() {
+    }
+
+    /** What a fit did. */
+    public static final class Result {
+        /** The hard figure before and after. */
+        public final double before;
+        public final double after;
+        /** Elements removed, in order, as {@code operator name} entries (one per element). */
+        public final List<String> removed;
+        /** Whether the figure is now within {@code target * (1 + tolerance)}. */
+        public final boolean withinBudget;
+
+        Result(double before, double after, List<String> removed, boolean withinBudget) {
+            this.before = before;
+            this.after = after;
+            this.removed = Collections.unmodifiableList(removed);
+            this.withinBudget = withinBudget;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, "%.0f -> %.0f, %d element(s) removed%s", before, after,
+                    removed.size(), withinBudget ? "" : " (still above the budget: every width operator keeps one)");
+        }
+    }
+
+    /**
+     * Shrinks width operators until the hard figure of {@code kind} is at most {@code target * (1 + tolerance)}.
+     *
+     * @param target    the budget, in the figure's unit (e.g. FLOPs), positive and finite
+     * @param tolerance the fraction above the target that is accepted, at least 0
+     * @throws IllegalArgumentException on a target that is not positive and finite, or a negative tolerance
+     */
+    public static Result fit(ResourceModel model, ResourceKind kind, double target, double tolerance) {
+        if (!(target > 0) || Double.isInfinite(target)) {
+            throw new IllegalArgumentException("BudgetFit: target must be positive and finite, got " + target);
+        }
+        if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
+            throw new IllegalArgumentException("BudgetFit: tolerance must be at least 0 and finite, got " + tolerance);
+        }
+        double limit = target * (1 + tolerance);
+        double before = model.evaluate(kind).value();
+        double current = before;
+        List<String> removed = new ArrayList<>();
+        while (current > limit) {
+            TopkOperator best = null;
+            double bestCost = Double.POSITIVE_INFINITY;
+            double bestAfter = current;
+            for (TopkOperator op : model.operators()) {
+                if (op.isDepthOperator()) {
+                    continue;
+                }
+                int n = op.operatorSize();
+                int k = TopK.keptSize(op.ratio(), n);
+                if (k <= 1) {
+                    continue;
+                }
+                double ratio = op.ratio();
+                op.setRatio(ratioFor(k - 1, n));
+                double after = model.evaluate(kind).value();
+                op.setRatio(ratio);
+                double saved = current - after;
+                if (!(saved > 0)) {
+                    continue;
+                }
+                double cost = relativeLoss(op.importance(), k) / saved;
+                if (cost < bestCost) {
+                    bestCost = cost;
+                    best = op;
+                    bestAfter = after;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            best.setRatio(ratioFor(TopK.keptSize(best.ratio(), best.operatorSize()) - 1, best.operatorSize()));
+            removed.add(best.operatorName());
+            current = bestAfter;
+        }
+        return new Result(before, current, removed, current <= limit);
+    }
+
+    /** The ratio whose kept size is exactly {@code k} of {@code n}: the middle of its rounding interval. */
+    static double ratioFor(int k, int n) {
+        return 1.0 - (double) k / n;
+    }
+
+    /**
+     * The importance of the least important of the {@code k} kept elements over the mean importance of the
+     * kept ones (0 when they are all 0).
+     */
+    private static double relativeLoss(double[] importance, int k) {
+        double[] sorted = importance.clone();
+        Arrays.sort(sorted);
+        double sum = 0;
+        for (int i = sorted.length - k; i < sorted.length; i++) {
+            sum += Math.abs(sorted[i]);
+        }
+        double mean = sum / k;
+        double least = Math.abs(sorted[sorted.length - k]);
+        return mean == 0 ? 0 : least / mean;
+    }
+}
