@@ -1,10 +1,8 @@
 package io.dl4jdms.layers;
 
 import io.dl4jdms.layers.impl.GatedResidualVertex;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -17,10 +15,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * {@code x + m_i * f(x)}, {@code m_i} being column {@code block} of its stage's {@link DepthMask}. A
  * block whose hard mask is 0 is the identity and is dropped from the searched network.
  */
-public class GatedResidual extends GraphVertex {
+public class GatedResidual extends FixedInputsVertex {
 
     private final int block;
-    private final String name;
 
     /** @param block this block's index in its stage, from 0 */
     public GatedResidual(int block) {
@@ -33,7 +30,7 @@ public class GatedResidual extends GraphVertex {
      */
     @JsonCreator
     public GatedResidual(@JsonProperty("block") int block, @JsonProperty("name") String name) {
-        this.name = name;
+        super(name);
         if (block < 0) {
             throw new IllegalArgumentException(where(block, name) + ": block index must be >= 0, got " + block);
         }
@@ -51,13 +48,13 @@ public class GatedResidual extends GraphVertex {
 
     @Override
     public GatedResidual clone() {
-        return new GatedResidual(block, name);
+        return new GatedResidual(block, getName());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof GatedResidual && ((GatedResidual) o).block == block
-                && java.util.Objects.equals(((GatedResidual) o).name, name);
+                && java.util.Objects.equals(((GatedResidual) o).getName(), getName());
     }
 
     @Override
@@ -65,23 +62,8 @@ public class GatedResidual extends GraphVertex {
         return 31 * GatedResidual.class.hashCode() + block;
     }
 
-    /** The vertex's name as given to the constructor, for error messages; may be null. */
-    public String getName() {
-        return name;
-    }
-
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 3;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    int inputCount() {
         return 3;
     }
 
@@ -93,7 +75,7 @@ public class GatedResidual extends GraphVertex {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType... inputs) throws InvalidInputTypeException {
-        String where = where(block, name);
+        String where = where(block, getName());
         if (inputs.length != 3) {
             throw new InvalidInputTypeException(where + ": expects 3 inputs (x, f(x), depth mask), got " + inputs.length);
         }
@@ -114,8 +96,7 @@ public class GatedResidual extends GraphVertex {
     @Override
     public MemoryReport getMemoryReport(InputType... inputTypes) {
         InputType out = getOutputType(-1, inputTypes);
-        return new LayerMemoryReport.Builder(null, GatedResidual.class, inputTypes[0], out).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, out.arrayElementsPerExample()).cacheMemory(0, 0).build();
+        return LayerSupport.vertexMemoryReport(GatedResidual.class, inputTypes, out);
     }
 
     @Override

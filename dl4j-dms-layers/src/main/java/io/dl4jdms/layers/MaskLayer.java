@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.params.EmptyParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.IActivation;
@@ -20,7 +19,6 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 
 import java.util.Collection;
-import java.util.Map;
 
 /**
  * A layer that is nothing but a top-k operator: it takes any activation (only for its batch size) and
@@ -75,14 +73,8 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNOutSet(getClass().getSimpleName(), getLayerName(), layerIndex, size);
-        MaskLayerImpl layer = new MaskLayerImpl(conf, networkDataType);
-        layer.setListeners(trainingListeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(paramTable);
-        layer.setConf(conf);
-        return layer;
+        return LayerSupport.instantiate(new MaskLayerImpl(conf, networkDataType), initializer(), conf,
+                trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 
     @Override
@@ -118,11 +110,8 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
     @Override
     public LayerMemoryReport getMemoryReport(InputType inputType) {
         long numParams = initializer().numParams(this);
-        return new LayerMemoryReport.Builder(layerName, getClass(), inputType, getOutputType(-1, inputType))
-                .standardMemory(numParams, topkOptions.getRatioUpdater().stateSize(1))
-                .workingMemory(0, 0, 0, 0)
-                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-                .build();
+        return LayerSupport.memoryReport(layerName, getClass(), inputType, getOutputType(-1, inputType), numParams,
+                topkOptions.getRatioUpdater().stateSize(1), 0);
     }
 
     @Override

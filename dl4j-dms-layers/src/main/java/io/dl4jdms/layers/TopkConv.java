@@ -8,19 +8,16 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.deeplearning4j.util.ConvolutionUtils;
 import org.deeplearning4j.util.ValidationUtils;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -89,13 +86,8 @@ public class TopkConv extends ConvolutionLayer implements SearchableLayer {
 
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        if (TopkOperator.RATIO_KEY.equals(paramName)) {
-            return topkOptions.getRatioUpdater();
-        }
-        if (TopkOperator.IMPORTANCE_KEY.equals(paramName) || TopkParamInitializer.isNormStatistic(paramName)) {
-            return new NoOp();
-        }
-        return super.getUpdaterByParam(paramName);
+        IUpdater updater = LayerSupport.topkUpdater(topkOptions, paramName);
+        return updater != null ? updater : super.getUpdaterByParam(paramName);
     }
 
     @Override
@@ -108,14 +100,8 @@ public class TopkConv extends ConvolutionLayer implements SearchableLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("TopkConv", getLayerName(), layerIndex, getNIn(), getNOut());
-        TopkConvolutionLayer layer = new TopkConvolutionLayer(conf, networkDataType);
-        layer.setListeners(trainingListeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(paramTable);
-        layer.setConf(conf);
-        return layer;
+        return LayerSupport.instantiate(new TopkConvolutionLayer(conf, networkDataType), initializer(), conf,
+                trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 
     @Override
@@ -140,10 +126,9 @@ public class TopkConv extends ConvolutionLayer implements SearchableLayer {
     }
 
     /** Builds a {@link TopkConv}; every {@code ConvolutionLayer.Builder} option is here too. */
-    public static class Builder extends ConvolutionLayer.BaseConvBuilder<Builder> {
+    public static class Builder extends SearchableConvBuilder<Builder> {
 
         private final TopkOptions.Builder topk = new TopkOptions.Builder();
-        private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
 
         public Builder(int[] kernelSize, int[] stride, int[] padding) {
             super(kernelSize, stride, padding);
@@ -161,15 +146,13 @@ public class TopkConv extends ConvolutionLayer implements SearchableLayer {
             super();
         }
 
+        /**
+         * Data format of the activations in and out: NCHW (default) or NHWC. (Declared here too so that the
+         * method keeps returning {@code TopkConv.Builder} in compiled code.)
+         */
         @Override
-        protected boolean allowCausal() {
-            return false;
-        }
-
-        /** Data format of the activations in and out: NCHW (default) or NHWC. */
         public Builder dataFormat(CNN2DFormat format) {
-            this.dataFormat = format;
-            return this;
+            return super.dataFormat(format);
         }
 
         /** The ratio {@code a} to start from, in [0, 1); default 0 (nothing pruned). */
@@ -208,25 +191,9 @@ public class TopkConv extends ConvolutionLayer implements SearchableLayer {
         }
 
         @Override
-        public void setStride(int... stride) {
-            this.stride = ValidationUtils.validate2NonNegative(stride, false, "stride");
-        }
-
-        @Override
-        public void setPadding(int... padding) {
-            this.padding = ValidationUtils.validate2NonNegative(padding, false, "padding");
-        }
-
-        @Override
-        public void setDilation(int... dilation) {
-            this.dilation = ValidationUtils.validate2NonNegative(dilation, false, "dilation");
-        }
-
-        @Override
         @SuppressWarnings("unchecked")
         public TopkConv build() {
-            ConvolutionUtils.validateConvolutionModePadding(convolutionMode, padding);
-            ConvolutionUtils.validateCnnKernelStridePadding(kernelSize, stride, padding);
+            validateGeometry();
             return new TopkConv(this);
         }
     }

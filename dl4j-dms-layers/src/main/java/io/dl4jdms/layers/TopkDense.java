@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.IActivation;
@@ -15,12 +14,10 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -79,13 +76,8 @@ public class TopkDense extends FeedForwardLayer implements SearchableLayer {
 
     @Override
     public IUpdater getUpdaterByParam(String paramName) {
-        if (TopkOperator.RATIO_KEY.equals(paramName)) {
-            return topkOptions.getRatioUpdater();
-        }
-        if (TopkOperator.IMPORTANCE_KEY.equals(paramName) || TopkParamInitializer.isNormStatistic(paramName)) {
-            return new NoOp();
-        }
-        return super.getUpdaterByParam(paramName);
+        IUpdater updater = LayerSupport.topkUpdater(topkOptions, paramName);
+        return updater != null ? updater : super.getUpdaterByParam(paramName);
     }
 
     @Override
@@ -98,14 +90,8 @@ public class TopkDense extends FeedForwardLayer implements SearchableLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("TopkDense", getLayerName(), layerIndex, getNIn(), getNOut());
-        TopkDenseLayer layer = new TopkDenseLayer(conf, networkDataType);
-        layer.setListeners(trainingListeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-        layer.setParamTable(paramTable);
-        layer.setConf(conf);
-        return layer;
+        return LayerSupport.instantiate(new TopkDenseLayer(conf, networkDataType), initializer(), conf,
+                trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 
     @Override
@@ -115,11 +101,8 @@ public class TopkDense extends FeedForwardLayer implements SearchableLayer {
         long updaterStateSize = getIUpdater().stateSize(numParams);
         // Training keeps the pre-output, its normalised copy and the activation: about 3x the output size.
         long trainingPerExample = 3 * outputType.arrayElementsPerExample();
-        return new LayerMemoryReport.Builder(layerName, TopkDense.class, inputType, outputType)
-                .standardMemory(numParams, updaterStateSize)
-                .workingMemory(0, 0, 0, trainingPerExample)
-                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-                .build();
+        return LayerSupport.memoryReport(layerName, TopkDense.class, inputType, outputType, numParams,
+                updaterStateSize, trainingPerExample);
     }
 
     @Override

@@ -82,7 +82,7 @@ public final class TopkOptions implements Serializable, Cloneable {
      * @throws IllegalArgumentException on the first bad value
      */
     void validate(String layerType, String layerName, long nOut) {
-        String where = layerType + " layer '" + (layerName == null ? "(unnamed)" : layerName) + "'";
+        String where = LayerSupport.where(layerType, layerName);
         if (nOut <= 0) {
             throw new IllegalArgumentException(where + ": nOut must be positive, got " + nOut);
         }
@@ -96,13 +96,7 @@ public final class TopkOptions implements Serializable, Cloneable {
         if (ratioUpdater == null) {
             throw new IllegalArgumentException(where + ": ratioUpdater must not be null");
         }
-        if (!(batchNormDecay > 0.0 && batchNormDecay < 1.0)) {
-            throw new IllegalArgumentException(where + ": batchNormDecay must be in (0, 1), got " + batchNormDecay);
-        }
-        if (!(batchNormEpsilon > 0.0) || Double.isInfinite(batchNormEpsilon)) {
-            throw new IllegalArgumentException(where + ": batchNormEpsilon must be positive and finite, got "
-                    + batchNormEpsilon);
-        }
+        LayerSupport.validateBatchNorm(where, batchNormDecay, batchNormEpsilon);
     }
 
     @Override

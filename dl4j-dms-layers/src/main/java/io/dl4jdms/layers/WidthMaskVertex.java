@@ -2,10 +2,8 @@ package io.dl4jdms.layers;
 
 import io.dl4jdms.layers.impl.WidthMaskVertexImpl;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -18,10 +16,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * {@code x} with channel {@code c} multiplied by {@code m_c}. Put one after every layer that writes
  * into a shared stream, all reading the same {@code WidthMask}.
  */
-public class WidthMaskVertex extends GraphVertex {
+public class WidthMaskVertex extends FixedInputsVertex {
 
     private final CNN2DFormat format;
-    private final String name;
 
     /** For feed-forward or NCHW streams. */
     public WidthMaskVertex() {
@@ -34,12 +31,12 @@ public class WidthMaskVertex extends GraphVertex {
      */
     @JsonCreator
     public WidthMaskVertex(@JsonProperty("format") CNN2DFormat format, @JsonProperty("name") String name) {
+        super(name);
         this.format = format == null ? CNN2DFormat.NCHW : format;
-        this.name = name;
     }
 
     private String where() {
-        return "WidthMaskVertex" + (name == null ? "" : " '" + name + "'");
+        return "WidthMaskVertex" + (getName() == null ? "" : " '" + getName() + "'");
     }
 
     public CNN2DFormat getFormat() {
@@ -48,13 +45,13 @@ public class WidthMaskVertex extends GraphVertex {
 
     @Override
     public WidthMaskVertex clone() {
-        return new WidthMaskVertex(format, name);
+        return new WidthMaskVertex(format, getName());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof WidthMaskVertex && ((WidthMaskVertex) o).format == format
-                && java.util.Objects.equals(((WidthMaskVertex) o).name, name);
+                && java.util.Objects.equals(((WidthMaskVertex) o).getName(), getName());
     }
 
     @Override
@@ -62,23 +59,8 @@ public class WidthMaskVertex extends GraphVertex {
         return 31 * WidthMaskVertex.class.hashCode() + format.hashCode();
     }
 
-    /** The vertex's name as given to the constructor, for error messages; may be null. */
-    public String getName() {
-        return name;
-    }
-
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 2;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    int inputCount() {
         return 2;
     }
 
@@ -126,8 +108,7 @@ public class WidthMaskVertex extends GraphVertex {
     @Override
     public MemoryReport getMemoryReport(InputType... inputTypes) {
         InputType out = getOutputType(-1, inputTypes);
-        return new LayerMemoryReport.Builder(null, WidthMaskVertex.class, inputTypes[0], out).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, out.arrayElementsPerExample()).cacheMemory(0, 0).build();
+        return LayerSupport.vertexMemoryReport(WidthMaskVertex.class, inputTypes, out);
     }
 
     @Override

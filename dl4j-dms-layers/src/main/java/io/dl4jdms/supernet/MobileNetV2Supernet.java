@@ -99,24 +99,14 @@ public final class MobileNetV2Supernet {
             List<Stage> stages = stages();
             requireOnePerStage("expansions", expansions);
             SupernetGraph g = graph();
+            String x = stem(g, Activation.RELU6);
             int channels = scaled(stemWidth);
-            String group = "stem_width";
-            g.widthGroup(group, channels);
-            String x = g.convolution("stem_conv", SupernetGraph.INPUT, 3, stemStride, channels, Activation.RELU6,
-                    group, "stem");
+            String group = STEM_GROUP;
             for (Stage stage : stages) {
                 int out = scaled(stage.width());
                 int expansion = expansions[stage.number() - 1];
                 boolean transition = stage.stride() != 1 || out != channels;
-                String newGroup = transition ? stage.name() + "_width" : group;
-                if (transition) {
-                    g.widthGroup(newGroup, out);
-                }
-                int removable = stage.blocks() - (transition ? 1 : 0);
-                String depth = stage.name() + "_depth";
-                if (removable > 0) {
-                    g.depthStage(depth, removable);
-                }
+                String newGroup = stageOperators(g, stage, transition, group, out);
                 for (int b = 0; b < stage.blocks(); b++) {
                     String p = stage.block(b);
                     String hidden = hidden(g, p, x, channels, expansion, b == 0 ? stage.stride() : 1, group);
@@ -124,7 +114,7 @@ public final class MobileNetV2Supernet {
                         x = g.convolution(p + "_project", hidden, 1, 1, out, null, newGroup, p);
                     } else {
                         String branch = g.convolution(p + "_project", hidden, 1, 1, out, null, newGroup, p + "_branch");
-                        x = g.gatedResidual(p, depth, transition ? b - 1 : b, x, branch);
+                        x = g.gatedResidual(p, stage.depthName(), transition ? b - 1 : b, x, branch);
                     }
                     group = newGroup;
                     channels = out;

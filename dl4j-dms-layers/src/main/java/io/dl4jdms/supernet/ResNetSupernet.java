@@ -107,24 +107,14 @@ public final class ResNetSupernet {
         public ComputationGraphConfiguration build() {
             List<Stage> stages = stages();
             SupernetGraph g = graph();
+            String x = stem(g, Activation.RELU);
             int channels = scaled(stemWidth);
-            String group = "stem_width";
-            g.widthGroup(group, channels);
-            String x = g.convolution("stem_conv", SupernetGraph.INPUT, 3, stemStride, channels, Activation.RELU,
-                    group, "stem");
+            String group = STEM_GROUP;
             for (Stage stage : stages) {
                 int inner = scaled(stage.width());
                 int out = inner * blockType.expansion();
                 boolean transition = stage.stride() != 1 || out != channels;
-                if (transition) {
-                    group = stage.name() + "_width";
-                    g.widthGroup(group, out);
-                }
-                int removable = stage.blocks() - (transition ? 1 : 0);
-                String depth = stage.name() + "_depth";
-                if (removable > 0) {
-                    g.depthStage(depth, removable);
-                }
+                group = stageOperators(g, stage, transition, group, out);
                 for (int b = 0; b < stage.blocks(); b++) {
                     String p = stage.block(b);
                     int stride = b == 0 ? stage.stride() : 1;
@@ -133,7 +123,7 @@ public final class ResNetSupernet {
                         String shortcut = g.convolution(p + "_proj", x, 1, stride, out, null, group, p + "_shortcut");
                         g.add(p + "_add", shortcut, branch);
                     } else {
-                        g.gatedResidual(p + "_add", depth, transition ? b - 1 : b, x, branch);
+                        g.gatedResidual(p + "_add", stage.depthName(), transition ? b - 1 : b, x, branch);
                     }
                     x = g.activation(p, p + "_add", Activation.RELU);
                 }

@@ -3,6 +3,7 @@ package io.dl4jdms.supernet;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
@@ -20,6 +21,9 @@ import java.util.List;
  * @param <T> the concrete builder, returned by every setter
  */
 public abstract class SupernetBuilder<T extends SupernetBuilder<T>> {
+
+    /** The width operator of the stem's stream. */
+    static final String STEM_GROUP = "stem_width";
 
     private final String family;
     int height = 28;
@@ -180,6 +184,41 @@ public abstract class SupernetBuilder<T extends SupernetBuilder<T>> {
         }
     }
 
+    /**
+     * Adds the stem: its stream's width operator {@code stem_width} and a 3x3 convolution with batch
+     * normalisation, {@code activation} and the width mask, named {@code stem_conv...} and {@code stem}.
+     *
+     * @return the stem's output, {@code stem}
+     */
+    String stem(SupernetGraph g, Activation activation) {
+        int channels = scaled(stemWidth);
+        g.widthGroup(STEM_GROUP, channels);
+        return g.convolution("stem_conv", SupernetGraph.INPUT, 3, stemStride, channels, activation, STEM_GROUP, "stem");
+    }
+
+    /**
+     * Adds a stage's operators. A transition stage (its first block has stride {@code != 1} or changes the
+     * width) starts a new stream with its own width operator {@code s<i>_width}; the stage's removable
+     * blocks (all but a transition's first) share the depth operator {@code s<i>_depth}, absent if there are
+     * none.
+     *
+     * @param group the width operator of the stream before the stage
+     * @param width the stage's stream width
+     * @return the width operator of the stage's stream
+     */
+    String stageOperators(SupernetGraph g, Stage stage, boolean transition, String group, int width) {
+        String streamGroup = group;
+        if (transition) {
+            streamGroup = stage.name() + "_width";
+            g.widthGroup(streamGroup, width);
+        }
+        int removable = stage.blocks() - (transition ? 1 : 0);
+        if (removable > 0) {
+            g.depthStage(stage.depthName(), removable);
+        }
+        return streamGroup;
+    }
+
     /** The graph this builder's settings start from. */
     SupernetGraph graph() {
         return new SupernetGraph(globalConfiguration, height, width, channels, initialRatio, ratioUpdater);
@@ -228,6 +267,11 @@ public abstract class SupernetBuilder<T extends SupernetBuilder<T>> {
         /** The stage's name prefix, {@code s<i>}. */
         String name() {
             return "s" + number;
+        }
+
+        /** The name of the stage's depth operator, {@code s<i>_depth}. */
+        String depthName() {
+            return name() + "_depth";
         }
 
         /** The name prefix of block {@code b}, {@code s<i>b<j>}. */

@@ -1,11 +1,9 @@
 package io.dl4jdms.layers;
 
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import io.dl4jdms.layers.TopkTestSupport.Kind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -17,8 +15,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,7 +24,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -48,29 +44,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * so the mask is soft and {@code dL/da} is checked for real. The running mean and variance are
  * excluded: their "gradient" is a moving-average step, as in DL4J's own BatchNormalization checks.
  */
+@ExtendWith(TopkTestSupport.DoublePrecision.class)
 class TopkGradientCheckTest {
-
-    enum Kind { MLN, CG }
 
     private static final int BATCH = 3;
     private static final int CLASSES = 3;
     private static final double EPSILON = 1e-6;
     private static final double MAX_RELATIVE_ERROR = 1e-3;
-
-    private static DataType previousDefault;
-    private static DataType previousFloatingDefault;
-
-    @BeforeAll
-    static void doublePrecision() {
-        previousDefault = Nd4j.dataType();
-        previousFloatingDefault = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(previousDefault, previousFloatingDefault);
-    }
 
     static Stream<Arguments> convCases() {
         List<Arguments> cases = new ArrayList<>();
@@ -146,23 +126,7 @@ class TopkGradientCheckTest {
 
     private static void check(Kind kind, WorkspaceMode ws, Map<String, Layer> layers, InputType inputType,
                               long[] inputShape, int expectedOperators, boolean bn) {
-        Nd4j.getRandom().setSeed(12345);
-        Model net;
-        if (kind == Kind.MLN) {
-            NeuralNetConfiguration.ListBuilder list = base(ws).list();
-            layers.values().forEach(list::layer);
-            MultiLayerConfiguration conf = list.setInputType(inputType).build();
-            net = new MultiLayerNetwork(conf);
-        } else {
-            ComputationGraphConfiguration.GraphBuilder g = base(ws).graphBuilder().addInputs("in");
-            String previous = "in";
-            for (Map.Entry<String, Layer> e : layers.entrySet()) {
-                g.addLayer(e.getKey(), e.getValue(), previous);
-                previous = e.getKey();
-            }
-            net = new ComputationGraph(g.setOutputs(previous).setInputTypes(inputType).build());
-        }
-        net.init();
+        Model net = TopkTestSupport.network(kind, base(ws), layers, inputType);
         assertEquals(expectedOperators, TopkTestSupport.operatorLayers(net).size());
         TopkTestSupport.randomizeOperators(net, 0.3, 7);
 
@@ -179,7 +143,7 @@ class TopkGradientCheckTest {
         // (1e-8), and it matches a central difference of the score. The latter is done here as well because
         // DL4J's graph check (M2.1) silently skips the first value after every excluded parameter, and a
         // comes right after var: with batch norm it never checks a in a ComputationGraph.
-        Gradient gradient = gradient(net, input, labels);
+        Gradient gradient = TopkTestSupport.gradient(net, input, labels);
         Map<String, Double> ratioGradients = new LinkedHashMap<>();
         for (String key : ratios) {
             INDArray g = gradient.getGradientFor(key);
@@ -206,17 +170,8 @@ class TopkGradientCheckTest {
             assertTrue(relative < MAX_RELATIVE_ERROR, e.getKey() + ": backprop " + backprop + ", numerical " + numerical);
         }
 
-        boolean ok;
-        if (net instanceof MultiLayerNetwork) {
-            ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net((MultiLayerNetwork) net)
-                    .input(input).labels(labels).epsilon(EPSILON).maxRelError(MAX_RELATIVE_ERROR).minAbsoluteError(1e-8)
-                    .excludeParams(statistics).print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
-        } else {
-            ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net((ComputationGraph) net)
-                    .inputs(new INDArray[] {input}).labels(new INDArray[] {labels}).epsilon(EPSILON).maxRelError(MAX_RELATIVE_ERROR)
-                    .minAbsoluteError(1e-8).excludeParams(statistics).print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
-        }
-        assertTrue(ok, "gradient check failed");
+        assertTrue(TopkTestSupport.checkGradients(net, input, labels, EPSILON, MAX_RELATIVE_ERROR, statistics),
+                "gradient check failed");
     }
 
     private static double score(Model net, INDArray input, INDArray labels) {
@@ -224,20 +179,5 @@ class TopkGradientCheckTest {
             return ((MultiLayerNetwork) net).score(new DataSet(input, labels), true);
         }
         return ((ComputationGraph) net).score(new MultiDataSet(input, labels), true);
-    }
-
-    private static Gradient gradient(Model net, INDArray input, INDArray labels) {
-        if (net instanceof MultiLayerNetwork) {
-            MultiLayerNetwork mln = (MultiLayerNetwork) net;
-            mln.setInput(input);
-            mln.setLabels(labels);
-            mln.computeGradientAndScore();
-            return mln.gradient();
-        }
-        ComputationGraph cg = (ComputationGraph) net;
-        cg.setInputs(input);
-        cg.setLabels(labels);
-        cg.computeGradientAndScore();
-        return cg.gradient();
     }
 }

@@ -17,9 +17,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,6 +63,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * normalisation, and the updater/regularisation rules for {@code a}, {@code importance} and the
  * normalisation's parameters.
  */
+@ExtendWith(TopkTestSupport.DoublePrecision.class)
 class TopkLayerBehaviourTest {
 
     /** The layer under test: a dense layer, or a 3x3 stride-2 convolution in either data format. */
@@ -84,21 +84,6 @@ class TopkLayerBehaviourTest {
     private static final int N_OUT = 5;
     private static final int SIZE = 5;
     private static final double TOL = 1e-10;
-
-    private static DataType previousDefault;
-    private static DataType previousFloatingDefault;
-
-    @BeforeAll
-    static void doublePrecision() {
-        previousDefault = Nd4j.dataType();
-        previousFloatingDefault = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(previousDefault, previousFloatingDefault);
-    }
 
     // ---------------------------------------------------------------- networks
 

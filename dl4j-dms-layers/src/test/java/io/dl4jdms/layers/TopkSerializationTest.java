@@ -1,5 +1,6 @@
 package io.dl4jdms.layers;
 
+import io.dl4jdms.layers.TopkTestSupport.Kind;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -54,8 +55,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TopkSerializationTest {
 
-    enum Kind { MLN, CG }
-
     private static final int BATCH = 4;
     private static final IUpdater CONV_RATIO_UPDATER = new Adam(0.005, 0.6, 0.99, 1e-7);
     private static final IUpdater DENSE_RATIO_UPDATER = new Sgd(0.05);
@@ -99,19 +98,11 @@ class TopkSerializationTest {
     }
 
     private static MultiLayerConfiguration mlnConf(double conv1Decay) {
-        NeuralNetConfiguration.ListBuilder list = base().list();
-        layers(CNN2DFormat.NCHW, conv1Decay).values().forEach(list::layer);
-        return list.setInputType(inputType(CNN2DFormat.NCHW)).build();
+        return TopkTestSupport.chain(base(), layers(CNN2DFormat.NCHW, conv1Decay).values(), inputType(CNN2DFormat.NCHW));
     }
 
     private static ComputationGraphConfiguration cgConf(double conv1Decay) {
-        ComputationGraphConfiguration.GraphBuilder g = base().graphBuilder().addInputs("in");
-        String previous = "in";
-        for (Map.Entry<String, Layer> e : layers(CNN2DFormat.NHWC, conv1Decay).entrySet()) {
-            g.addLayer(e.getKey(), e.getValue(), previous);
-            previous = e.getKey();
-        }
-        return g.setOutputs(previous).setInputTypes(inputType(CNN2DFormat.NHWC)).build();
+        return TopkTestSupport.chainGraph(base(), layers(CNN2DFormat.NHWC, conv1Decay), inputType(CNN2DFormat.NHWC));
     }
 
     /** The layer configurations by name, in network order. */

@@ -2,7 +2,6 @@ package io.dl4jdms.supernet;
 
 import io.dl4jdms.layers.DepthMask;
 import io.dl4jdms.layers.GatedResidual;
-import io.dl4jdms.layers.MaskLayer;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.WidthMask;
@@ -13,9 +12,6 @@ import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.File;
 import java.io.IOException;
@@ -25,6 +21,7 @@ import static io.dl4jdms.supernet.SupernetTestSupport.gatedBlock;
 import static io.dl4jdms.supernet.SupernetTestSupport.inputs;
 import static io.dl4jdms.supernet.SupernetTestSupport.layer;
 import static io.dl4jdms.supernet.SupernetTestSupport.layersOf;
+import static io.dl4jdms.supernet.SupernetTestSupport.maskSize;
 import static io.dl4jdms.supernet.SupernetTestSupport.maskedBy;
 import static io.dl4jdms.supernet.SupernetTestSupport.nOut;
 import static io.dl4jdms.supernet.SupernetTestSupport.verticesOf;
@@ -40,31 +37,27 @@ class MobileNetV2SupernetTest {
         return new MobileNetV2Supernet.Builder().widthMultiplier(1.5).depthMultiplier(2).build();
     }
 
-    private static int size(ComputationGraphConfiguration conf, String operator) {
-        return ((MaskLayer) layer(conf, operator)).getSize();
-    }
-
     @Test
     void enlargedSupernetHasTheScaledWidthsBlocksAndOperators() {
         ComputationGraphConfiguration conf = enlarged();
         // Stem 16 -> 24; stages 16-24-32-64 -> 24-36-48-96, blocks 1-2-2-2 -> 2-4-4-4, expansions 1-6-6-6.
         // Stage 1 (stride 1, 24 -> 24) continues the stem's stream; stages 2-4 start a new one.
         assertEquals(List.of("s1_depth", "s2_depth", "s3_depth", "s4_depth"), layersOf(conf, DepthMask.class));
-        assertEquals(2, size(conf, "s1_depth"));
-        assertEquals(3, size(conf, "s2_depth"));
-        assertEquals(3, size(conf, "s4_depth"));
+        assertEquals(2, maskSize(conf, "s1_depth"));
+        assertEquals(3, maskSize(conf, "s2_depth"));
+        assertEquals(3, maskSize(conf, "s4_depth"));
         List<String> widths = layersOf(conf, WidthMask.class);
         assertEquals(4 + 12, widths.size(), widths.toString());
         assertTrue(widths.containsAll(List.of("stem_width", "s2_width", "s3_width", "s4_width")), widths.toString());
         assertFalse(widths.contains("s1_width") || widths.contains("s1b0_expand_width"), widths.toString());
         assertEquals(List.of("head_conv"), layersOf(conf, TopkConv.class));
 
-        assertEquals(24, size(conf, "stem_width"));
-        assertEquals(36, size(conf, "s2_width"));
-        assertEquals(96, size(conf, "s4_width"));
+        assertEquals(24, maskSize(conf, "stem_width"));
+        assertEquals(36, maskSize(conf, "s2_width"));
+        assertEquals(96, maskSize(conf, "s4_width"));
         assertEquals(24, nOut(conf, "stem_conv"));
         assertEquals(24 * 6, nOut(conf, "s2b0_expand"));
-        assertEquals(24 * 6, size(conf, "s2b0_expand_width"));
+        assertEquals(24 * 6, maskSize(conf, "s2b0_expand_width"));
         assertEquals(24 * 6, nOut(conf, "s2b0_dw"));
         assertEquals(36 * 6, nOut(conf, "s2b1_expand"));
         assertEquals(48 * 6, nOut(conf, "s4b0_expand"));
@@ -124,12 +117,6 @@ class MobileNetV2SupernetTest {
         ComputationGraphConfiguration conf = new MobileNetV2Supernet.Builder().input(8, 8, 2).classes(3)
                 .stemWidth(4).stageWidths(4, 6).blocksPerStage(2, 2).strides(1, 2).expansions(1, 3).headWidth(8)
                 .build();
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        SupernetTestSupport.randomizeOperators(net, 0.3, 5);
-        net.fit(SupernetTestSupport.randomData(DataType.FLOAT, 3, 4, 2, 8, 8, 3));
-        Nd4j.getRandom().setSeed(8);
-        INDArray features = Nd4j.rand(DataType.FLOAT, 3, 2, 8, 8);
-        SupernetTestSupport.assertSerializerRoundTrip(net, features, dir);
+        SupernetTestSupport.assertTrainedSerializerRoundTrip(conf, dir);
     }
 }

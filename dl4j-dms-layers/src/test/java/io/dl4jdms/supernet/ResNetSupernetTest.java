@@ -2,7 +2,6 @@ package io.dl4jdms.supernet;
 
 import io.dl4jdms.layers.DepthMask;
 import io.dl4jdms.layers.GatedResidual;
-import io.dl4jdms.layers.MaskLayer;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.WidthMask;
@@ -13,9 +12,6 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.File;
@@ -26,6 +22,7 @@ import static io.dl4jdms.supernet.SupernetTestSupport.gatedBlock;
 import static io.dl4jdms.supernet.SupernetTestSupport.inputs;
 import static io.dl4jdms.supernet.SupernetTestSupport.layer;
 import static io.dl4jdms.supernet.SupernetTestSupport.layersOf;
+import static io.dl4jdms.supernet.SupernetTestSupport.maskSize;
 import static io.dl4jdms.supernet.SupernetTestSupport.maskedBy;
 import static io.dl4jdms.supernet.SupernetTestSupport.nOut;
 import static io.dl4jdms.supernet.SupernetTestSupport.verticesOf;
@@ -40,10 +37,6 @@ class ResNetSupernetTest {
         return new ResNetSupernet.Builder().widthMultiplier(1.5).depthMultiplier(2).build();
     }
 
-    private static int size(ComputationGraphConfiguration conf, String operator) {
-        return ((MaskLayer) layer(conf, operator)).getSize();
-    }
-
     @Test
     void enlargedBasicSupernetHasTheScaledWidthsBlocksAndOperators() {
         ComputationGraphConfiguration conf = enlargedBasic();
@@ -52,12 +45,12 @@ class ResNetSupernetTest {
         assertEquals(List.of("s1_depth", "s2_depth", "s3_depth"), layersOf(conf, DepthMask.class));
         assertEquals(List.of("s2_width", "s3_width", "stem_width"), layersOf(conf, WidthMask.class));
         assertEquals(12, layersOf(conf, TopkConv.class).size());
-        assertEquals(4, size(conf, "s1_depth"));
-        assertEquals(3, size(conf, "s2_depth"));
-        assertEquals(3, size(conf, "s3_depth"));
-        assertEquals(24, size(conf, "stem_width"));
-        assertEquals(48, size(conf, "s2_width"));
-        assertEquals(96, size(conf, "s3_width"));
+        assertEquals(4, maskSize(conf, "s1_depth"));
+        assertEquals(3, maskSize(conf, "s2_depth"));
+        assertEquals(3, maskSize(conf, "s3_depth"));
+        assertEquals(24, maskSize(conf, "stem_width"));
+        assertEquals(48, maskSize(conf, "s2_width"));
+        assertEquals(96, maskSize(conf, "s3_width"));
         assertEquals(24, nOut(conf, "stem_conv"));
         assertEquals(24, nOut(conf, "s1b3_conv1"));
         assertEquals(48, nOut(conf, "s2b0_conv1"));
@@ -100,10 +93,10 @@ class ResNetSupernetTest {
         // Stem 16; stage streams 64-128-256, each stage starts with a transition, one removable block.
         assertEquals(List.of("s1_width", "s2_width", "s3_width", "stem_width"), layersOf(conf, WidthMask.class));
         assertEquals(List.of("s1_depth", "s2_depth", "s3_depth"), layersOf(conf, DepthMask.class));
-        assertEquals(1, size(conf, "s1_depth"));
+        assertEquals(1, maskSize(conf, "s1_depth"));
         assertEquals(12, layersOf(conf, TopkConv.class).size());
-        assertEquals(64, size(conf, "s1_width"));
-        assertEquals(256, size(conf, "s3_width"));
+        assertEquals(64, maskSize(conf, "s1_width"));
+        assertEquals(256, maskSize(conf, "s3_width"));
         assertEquals(16, nOut(conf, "s1b0_conv1"));
         assertEquals(16, nOut(conf, "s1b0_conv2"));
         assertEquals(64, nOut(conf, "s1b0_conv3"));
@@ -150,12 +143,6 @@ class ResNetSupernetTest {
     void modelSerializerRoundTripGivesIdenticalOutputs(@TempDir File dir) throws IOException {
         ComputationGraphConfiguration conf = new ResNetSupernet.Builder().input(8, 8, 2).classes(3).stemWidth(4)
                 .stageWidths(4, 6).blocksPerStage(2, 2).strides(1, 2).build();
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        SupernetTestSupport.randomizeOperators(net, 0.3, 5);
-        net.fit(SupernetTestSupport.randomData(DataType.FLOAT, 3, 4, 2, 8, 8, 3));
-        Nd4j.getRandom().setSeed(8);
-        INDArray features = Nd4j.rand(DataType.FLOAT, 3, 2, 8, 8);
-        SupernetTestSupport.assertSerializerRoundTrip(net, features, dir);
+        SupernetTestSupport.assertTrainedSerializerRoundTrip(conf, dir);
     }
 }

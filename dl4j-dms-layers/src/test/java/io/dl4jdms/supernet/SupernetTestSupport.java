@@ -1,6 +1,7 @@
 package io.dl4jdms.supernet;
 
 import io.dl4jdms.layers.GatedResidual;
+import io.dl4jdms.layers.MaskLayer;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.layers.WidthMaskVertex;
@@ -40,6 +41,11 @@ final class SupernetTestSupport {
         GraphVertex vertex = conf.getVertices().get(name);
         assertTrue(vertex instanceof LayerVertex, "'" + name + "' is not a layer vertex: " + vertex);
         return ((LayerVertex) vertex).getLayerConf().getLayer();
+    }
+
+    /** The size N of the mask layer (width or depth operator) {@code name}. */
+    static int maskSize(ComputationGraphConfiguration conf, String name) {
+        return ((MaskLayer) layer(conf, name)).getSize();
     }
 
     /** The {@code nOut} of layer {@code name}. */
@@ -146,6 +152,20 @@ final class SupernetTestSupport {
         assertEquals(net.params(), restored.params());
         assertEquals(net.getUpdater().getStateViewArray(), restored.getUpdater().getStateViewArray());
         assertEquals(net.outputSingle(features), restored.outputSingle(features));
+    }
+
+    /**
+     * Inits a supernet on {@code 2 x 8 x 8} inputs with 3 classes, gives its operators soft masks, fits it on
+     * one random batch, then checks its {@code ModelSerializer} round trip.
+     */
+    static void assertTrainedSerializerRoundTrip(ComputationGraphConfiguration conf, File dir) throws IOException {
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        randomizeOperators(net, 0.3, 5);
+        net.fit(randomData(DataType.FLOAT, 3, 4, 2, 8, 8, 3));
+        Nd4j.getRandom().setSeed(8);
+        INDArray features = Nd4j.rand(DataType.FLOAT, 3, 2, 8, 8);
+        assertSerializerRoundTrip(net, features, dir);
     }
 
     /** Checks the JSON round trip of a configuration is exact. */

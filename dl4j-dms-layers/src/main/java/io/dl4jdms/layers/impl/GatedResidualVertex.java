@@ -1,11 +1,8 @@
 package io.dl4jdms.layers.impl;
 
 import io.dl4jdms.layers.GatedResidual;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -15,12 +12,12 @@ import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The implementation of {@link GatedResidual}: {@code x + m[:, block] * f(x)}. */
-public class GatedResidualVertex extends BaseGraphVertex {
+public class GatedResidualVertex extends ParameterlessVertex {
 
     private final int block;
 
     public GatedResidualVertex(ComputationGraph graph, String name, int vertexIndex, int block, DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType, "GatedResidual vertex");
         this.block = block;
     }
 
@@ -30,20 +27,8 @@ public class GatedResidualVertex extends BaseGraphVertex {
     }
 
     @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
-    }
-
-    @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        if (!canDoForward()) {
-            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "': inputs not set");
-        }
+        requireInputs();
         INDArray x = inputs[0];
         INDArray branch = inputs[1];
         INDArray gate = gate(inputs[2]);
@@ -54,9 +39,7 @@ public class GatedResidualVertex extends BaseGraphVertex {
 
     @Override
     public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-        if (!canDoBackward()) {
-            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "': epsilon not set");
-        }
+        requireEpsilon();
         INDArray branch = inputs[1];
         INDArray mask = inputs[2];
         INDArray gate = gate(mask);
@@ -77,19 +60,6 @@ public class GatedResidualVertex extends BaseGraphVertex {
                     + " but the depth mask has " + mask.size(1) + " columns");
         }
         return mask.get(NDArrayIndex.all(), NDArrayIndex.point(block)).dup();
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("GatedResidual vertex '" + vertexName + "' has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
-                                                          int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override

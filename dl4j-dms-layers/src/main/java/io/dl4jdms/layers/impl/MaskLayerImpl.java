@@ -1,28 +1,24 @@
 package io.dl4jdms.layers.impl;
 
 import io.dl4jdms.layers.MaskLayer;
-import io.dl4jdms.layers.SearchableLayer;
 import io.dl4jdms.topk.TopK;
 import io.dl4jdms.topk.TopkMask;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The implementation of {@link MaskLayer}: outputs its mask for every example of the batch; backward,
  * {@code dL/dm_i} is the batch sum of the incoming gradient (which the graph has already summed over
  * every vertex that reads the mask), and the input gets a zero gradient.
  */
-public class MaskLayerImpl extends BaseLayer<MaskLayer> implements TopkLayerSupport {
+public class MaskLayerImpl extends OperatorBaseLayer<MaskLayer> {
 
-    private final OperatorRuntime runtime = new OperatorRuntime();
 
     public MaskLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -32,7 +28,7 @@ public class MaskLayerImpl extends BaseLayer<MaskLayer> implements TopkLayerSupp
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         TopkMask mask = mask();
-        INDArray row = Nd4j.createFromArray(isHardMask() ? mask.hard() : mask.soft()).castTo(dataType);
+        INDArray row = TopkLayerSupport.maskVector(this, mask, dataType);
         INDArray out = workspaceMgr.create(ArrayType.ACTIVATIONS, dataType, input.size(0), row.length());
         return out.addiRowVector(row);
     }
@@ -41,7 +37,7 @@ public class MaskLayerImpl extends BaseLayer<MaskLayer> implements TopkLayerSupp
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
         double[] maskGradient = epsilon.sum(0).toDoubleVector();
-        runtime.putMaskGradient(maskGradient);
+        runtime().putMaskGradient(maskGradient);
         gradientViews.get(RATIO_KEY).putScalar(0, mask().ratioGradient(maskGradient));
         gradientViews.get(IMPORTANCE_KEY).assign(0);
         Gradient gradient = new DefaultGradient();
@@ -62,42 +58,7 @@ public class MaskLayerImpl extends BaseLayer<MaskLayer> implements TopkLayerSupp
     }
 
     @Override
-    public boolean updaterDivideByMinibatch(String paramName) {
-        return !IMPORTANCE_KEY.equals(paramName);
-    }
-
-    @Override
-    public boolean isPretrainLayer() {
-        return false;
-    }
-
-    @Override
     public boolean hasBias() {
         return false;
-    }
-
-    @Override
-    public SearchableLayer searchableConf() {
-        return layerConf();
-    }
-
-    @Override
-    public String layerName() {
-        return layerConf().getLayerName();
-    }
-
-    @Override
-    public INDArray gradientView(String key) {
-        return gradientViews.get(key);
-    }
-
-    @Override
-    public int channelAxis() {
-        return 1;
-    }
-
-    @Override
-    public OperatorRuntime runtime() {
-        return runtime;
     }
 }

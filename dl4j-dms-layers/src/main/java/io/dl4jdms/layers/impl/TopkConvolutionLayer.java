@@ -1,8 +1,6 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.SearchableLayer;
 import io.dl4jdms.layers.TopkConv;
-import io.dl4jdms.layers.TopkParamInitializer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -20,8 +18,7 @@ public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerS
 
     private final TopkOutput output = new TopkOutput(this);
     private final OperatorRuntime runtime = new OperatorRuntime();
-    /** The pre-output computed at the start of backprop, handed to the parent's backprop. */
-    private Pair<INDArray, INDArray> backpropPreOutput;
+    private final PreOutputHandoff handoff = new PreOutputHandoff();
 
     public TopkConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -40,37 +37,19 @@ public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerS
         assertInputSet(true);
         Pair<INDArray, INDArray> preOutput = preOutput(true, true, workspaceMgr);
         INDArray z = preOutput.getFirst();
-        return output.backprop(z.dup(z.ordering()), epsilon, epsilonZ -> {
-            backpropPreOutput = preOutput;
-            try {
-                return super.backpropGradient(epsilonZ, workspaceMgr);
-            } finally {
-                backpropPreOutput = null;
-            }
-        });
+        return output.backprop(z.dup(z.ordering()), epsilon,
+                epsilonZ -> handoff.during(preOutput, () -> super.backpropGradient(epsilonZ, workspaceMgr)));
     }
 
     @Override
     protected Pair<INDArray, INDArray> preOutput4d(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
-        if (forBackprop && backpropPreOutput != null) {
-            return backpropPreOutput;
-        }
-        return super.preOutput4d(training, forBackprop, workspaceMgr);
+        Pair<INDArray, INDArray> handed = handoff.forBackprop(forBackprop);
+        return handed != null ? handed : super.preOutput4d(training, forBackprop, workspaceMgr);
     }
 
     @Override
     public boolean updaterDivideByMinibatch(String paramName) {
-        return !TopkParamInitializer.isNormStatistic(paramName) && !IMPORTANCE_KEY.equals(paramName);
-    }
-
-    @Override
-    public SearchableLayer searchableConf() {
-        return (SearchableLayer) layerConf();
-    }
-
-    @Override
-    public String layerName() {
-        return layerConf().getLayerName();
+        return TopkLayerSupport.divideByMinibatch(paramName);
     }
 
     @Override

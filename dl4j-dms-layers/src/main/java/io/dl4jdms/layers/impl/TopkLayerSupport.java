@@ -2,9 +2,13 @@ package io.dl4jdms.layers.impl;
 
 import io.dl4jdms.layers.SearchableLayer;
 import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.layers.TopkParamInitializer;
 import io.dl4jdms.topk.TopK;
 import io.dl4jdms.topk.TopkMask;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -15,9 +19,8 @@ import java.util.Arrays;
  */
 interface TopkLayerSupport extends TopkOperator {
 
-    SearchableLayer searchableConf();
-
-    String layerName();
+    /** The layer's configuration (DL4J's {@code Model.conf()}). */
+    NeuralNetConfiguration conf();
 
     /** A parameter view by key (DL4J's {@code Layer.getParam}). */
     INDArray getParam(String key);
@@ -25,11 +28,29 @@ interface TopkLayerSupport extends TopkOperator {
     /** The gradient view of a parameter by key. */
     INDArray gradientView(String key);
 
-    /** The axis of the output that holds the searched channels or features. */
-    int channelAxis();
-
     /** The operator's state between calls (latest mask gradient, hard-mask mode). */
     OperatorRuntime runtime();
+
+    /**
+     * Whether DL4J divides a parameter's gradient by the minibatch size before the updater: not for the
+     * importance and the running statistics, whose "gradients" are state and moving-average steps.
+     */
+    static boolean divideByMinibatch(String paramName) {
+        return !TopkParamInitializer.isNormStatistic(paramName) && !IMPORTANCE_KEY.equals(paramName);
+    }
+
+    default SearchableLayer searchableConf() {
+        return (SearchableLayer) conf().getLayer();
+    }
+
+    default String layerName() {
+        return conf().getLayer().getLayerName();
+    }
+
+    /** The axis of the output that holds the searched channels or features; 1 unless overridden. */
+    default int channelAxis() {
+        return 1;
+    }
 
     @Override
     default String operatorName() {
@@ -85,6 +106,11 @@ interface TopkLayerSupport extends TopkOperator {
     @Override
     default TopkMask mask() {
         return TopK.mask(importance(), ratio(), slope());
+    }
+
+    /** The mask a layer's forward pass applies, in the given data type: soft, or hard 0/1 in hard-mask mode. */
+    static INDArray maskVector(TopkLayerSupport layer, TopkMask mask, DataType dataType) {
+        return Nd4j.createFromArray(layer.isHardMask() ? mask.hard() : mask.soft()).castTo(dataType);
     }
 
     @Override

@@ -1,12 +1,9 @@
 package io.dl4jdms.layers.impl;
 
 import io.dl4jdms.layers.WidthMaskVertex;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -14,31 +11,19 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** The implementation of {@link WidthMaskVertex}: multiplies each channel of the stream by its mask value. */
-public class WidthMaskVertexImpl extends BaseGraphVertex {
+public class WidthMaskVertexImpl extends ParameterlessVertex {
 
     private final CNN2DFormat format;
 
     public WidthMaskVertexImpl(ComputationGraph graph, String name, int vertexIndex, CNN2DFormat format,
                                DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType, "WidthMaskVertex");
         this.format = format;
     }
 
     @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
-    }
-
-    @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        if (!canDoForward()) {
-            throw new IllegalStateException("WidthMaskVertex '" + vertexName + "': inputs not set");
-        }
+        requireInputs();
         INDArray x = inputs[0];
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
         return out.assign(x.mul(broadcastable(inputs[1], x)));
@@ -46,9 +31,7 @@ public class WidthMaskVertexImpl extends BaseGraphVertex {
 
     @Override
     public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-        if (!canDoBackward()) {
-            throw new IllegalStateException("WidthMaskVertex '" + vertexName + "': epsilon not set");
-        }
+        requireEpsilon();
         INDArray x = inputs[0];
         INDArray mask = inputs[1];
         INDArray epsilonX = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
@@ -71,19 +54,6 @@ public class WidthMaskVertexImpl extends BaseGraphVertex {
         long batch = mask.size(0);
         long channels = mask.size(1);
         return format == CNN2DFormat.NHWC ? mask.reshape(batch, 1, 1, channels) : mask.reshape(batch, channels, 1, 1);
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("WidthMaskVertex '" + vertexName + "' has no parameters");
-        }
-    }
-
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
-                                                          int minibatchSize) {
-        return maskArrays == null || maskArrays.length == 0 ? null : new Pair<>(maskArrays[0], currentMaskState);
     }
 
     @Override

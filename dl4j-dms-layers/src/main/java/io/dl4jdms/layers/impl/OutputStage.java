@@ -1,0 +1,154 @@
+package io.dl4jdms.layers.impl;
+
+import io.dl4jdms.layers.TopkParamInitializer;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.function.Function;
+
+/**
+ * The output stage every searchable layer applies to its linear part {@code z}:
+ * {@code out = mask * activation(batchNorm(z))}, the per-channel batch normalisation
+ * ({@code gamma * (z - mean) / sqrt(var + epsilon) + beta}) being optional. Training uses the batch's
+ * statistics, inference the running ones. The mask comes last so that no normalisation divides it back out.
+ * Shared by {@link TopkOutput} (the top-k mask) and {@link SuperkernelDepthwiseLayer} (the channel-group
+ * mask); the parameters are read and the gradients written by key ({@link TopkParamInitializer#GAMMA_KEY},
+ * {@code BETA_KEY}, {@code MEAN_KEY}, {@code VAR_KEY}).
+ */
+final class OutputStage {
+
+    /**
+     * One layer's settings of the stage.
+     *
+     * @param batchNorm   whether the stage normalises
+     * @param epsilon     added to the variance
+     * @param decay       of the running statistics
+     * @param activation  applied after the normalisation and before the mask
+     * @param channelAxis the axis of {@code z} that holds the channels
+     */
+    record Settings(boolean batchNorm, double epsilon, double decay, IActivation activation, int channelAxis) {
+    }
+
+    /** What backprop through the stage yields: {@code dL/dz} and {@code dL/dmask_c = sum(eps * activation(...))}. */
+    record Backprop(INDArray epsilonZ, double[] maskGradient) {
+    }
+
+    private OutputStage() {
+    }
+
+    /**
+     * Normalisation, activation and mask applied to {@code z}, in place; returns the result.
+     *
+     * @param mask   the mask, one value per channel
+     * @param params a parameter of the layer by key, as a vector
+     */
+    static INDArray activate(INDArray z, boolean training, INDArray mask, Settings settings,
+                             Function<String, INDArray> params) {
+        int axis = settings.channelAxis();
+        if (settings.batchNorm()) {
+            INDArray mean;
+            INDArray variance;
+            if (training) {
+                int[] reduce = reduceAxes(z, axis);
+                mean = z.mean(reduce);
+                variance = z.var(false, reduce);
+            } else {
+                mean = params.apply(TopkParamInitializer.MEAN_KEY);
+                variance = params.apply(TopkParamInitializer.VAR_KEY);
+            }
+            normalizeInPlace(z, mean, variance, settings.epsilon(), axis);
+            Broadcast.mul(z, params.apply(TopkParamInitializer.GAMMA_KEY), z, axis);
+            Broadcast.add(z, params.apply(TopkParamInitializer.BETA_KEY), z, axis);
+        }
+        INDArray activated = settings.activation().getActivation(z, training);
+        return Broadcast.mul(activated, mask, activated, axis);
+    }
+
+    /**
+     * Backprop through the stage (training mode: batch statistics). With batch normalisation it writes the
+     * gradients of {@code gamma} and {@code beta} into their views, and into those of the running mean and
+     * variance the pseudo-gradient that makes a NoOp updater take the moving-average step, as DL4J's
+     * {@code BatchNormalization} does.
+     *
+     * @param z             the layer's linear output for this input (consumed: modified in place)
+     * @param epsilon       dL/d(output)
+     * @param mask          the mask of the forward pass
+     * @param params        a parameter of the layer by key, as a vector
+     * @param gradientViews the gradient view of a parameter of the layer by key
+     */
+    static Backprop backprop(INDArray z, INDArray epsilon, INDArray mask, Settings settings,
+                             Function<String, INDArray> params, Function<String, INDArray> gradientViews) {
+        int axis = settings.channelAxis();
+        int[] reduce = reduceAxes(z, axis);
+        INDArray normalized = null;
+        INDArray batchMean = null;
+        INDArray batchVariance = null;
+        INDArray preActivation = z;
+        if (settings.batchNorm()) {
+            batchMean = z.mean(reduce);
+            batchVariance = z.var(false, reduce);
+            normalized = normalizeInPlace(z, batchMean, batchVariance, settings.epsilon(), axis);
+            preActivation = Broadcast.mul(normalized, params.apply(TopkParamInitializer.GAMMA_KEY), normalized.ulike(),
+                    axis);
+            Broadcast.add(preActivation, params.apply(TopkParamInitializer.BETA_KEY), preActivation, axis);
+        }
+        IActivation activation = settings.activation();
+        INDArray activated = activation.getActivation(preActivation.dup(), true);
+        double[] maskGradient = epsilon.mul(activated).sum(reduce).toDoubleVector();
+
+        INDArray epsilonActivated = Broadcast.mul(epsilon, mask, epsilon.ulike(), axis);
+        INDArray epsilonPre = activation.backprop(preActivation, epsilonActivated).getFirst();
+        if (!settings.batchNorm()) {
+            return new Backprop(epsilonPre, maskGradient);
+        }
+        gradientViews.apply(TopkParamInitializer.GAMMA_KEY).assign(epsilonPre.mul(normalized).sum(reduce));
+        gradientViews.apply(TopkParamInitializer.BETA_KEY).assign(epsilonPre.sum(reduce));
+        // dL/dz = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std, with dxhat = dL/dy * gamma.
+        INDArray dNormalized = Broadcast.mul(epsilonPre, params.apply(TopkParamInitializer.GAMMA_KEY),
+                epsilonPre.ulike(), axis);
+        INDArray meanD = dNormalized.mean(reduce);
+        INDArray meanDx = dNormalized.mul(normalized).mean(reduce);
+        INDArray epsilonZ = Broadcast.sub(dNormalized, meanD, dNormalized, axis);
+        epsilonZ.subi(Broadcast.mul(normalized, meanDx, normalized, axis));
+        Broadcast.div(epsilonZ, standardDeviation(batchVariance, settings.epsilon()), epsilonZ, axis);
+        // Running statistics: a pseudo-gradient for a NoOp updater, as DL4J's BatchNormalization does:
+        // stat - (1 - decay) * (stat - batch) = decay * stat + (1 - decay) * batch.
+        double rate = 1.0 - settings.decay();
+        gradientViews.apply(TopkParamInitializer.MEAN_KEY)
+                .assign(params.apply(TopkParamInitializer.MEAN_KEY).sub(batchMean).muli(rate));
+        gradientViews.apply(TopkParamInitializer.VAR_KEY)
+                .assign(params.apply(TopkParamInitializer.VAR_KEY).sub(batchVariance).muli(rate));
+        return new Backprop(epsilonZ, maskGradient);
+    }
+
+    /** A parameter of a layer as a vector: its row-vector view reshaped. */
+    static INDArray vector(INDArray param) {
+        return param.reshape(param.length());
+    }
+
+    /** {@code sqrt(variance + epsilon)}. */
+    private static INDArray standardDeviation(INDArray variance, double epsilon) {
+        return Transforms.sqrt(variance.add(epsilon), false);
+    }
+
+    /** (x - mean) / sqrt(variance + epsilon) per channel, in place on x. */
+    private static INDArray normalizeInPlace(INDArray x, INDArray mean, INDArray variance, double epsilon, int axis) {
+        INDArray std = standardDeviation(variance, epsilon);
+        Broadcast.sub(x, mean, x, axis);
+        return Broadcast.div(x, std, x, axis);
+    }
+
+    /** Every axis of {@code x} but the channel axis. */
+    private static int[] reduceAxes(INDArray x, int channelAxis) {
+        int[] axes = new int[x.rank() - 1];
+        int j = 0;
+        for (int i = 0; i < x.rank(); i++) {
+            if (i != channelAxis) {
+                axes[j++] = i;
+            }
+        }
+        return axes;
+    }
+}
