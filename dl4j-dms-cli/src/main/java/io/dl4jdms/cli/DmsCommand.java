@@ -5,8 +5,9 @@ import picocli.CommandLine.Command;
 
 /** The {@code dms} command: differentiable model scaling for Deeplearning4j. */
 @Command(name = "dms", mixinStandardHelpOptions = true, version = "dl4j-dms 0.1.0",
-        description = "Searches the width and depth of a Deeplearning4j network for a budget.",
-        subcommands = {SearchCommand.class})
+        description = "Searches the width and depth of a Deeplearning4j network for a budget (dms search), or its "
+                + "kernel sizes and expansion ratios for a latency target (dms spnas).",
+        subcommands = {SearchCommand.class, SpnasCommand.class})
 public final class DmsCommand implements Runnable {
 
     @CommandLine.Spec

@@ -8,7 +8,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -38,10 +37,8 @@ final class SearchCommand implements Callable<Integer> {
             description = "scratch (default), pretrained or structure-only.")
     String pipeline = "scratch";
 
-    @Option(names = "--data", paramLabel = "DIR",
-            description = "A directory of Fashion-MNIST/MNIST IDX files (e.g. /usr/share/datasets/fashion-mnist) "
-                    + "or of class-named image folders. Default: the embedded Fashion-MNIST subset.")
-    Path data;
+    @CommandLine.Mixin
+    DataOption data;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Search epochs (default: ${DEFAULT-VALUE}).")
     int epochs = 2;
@@ -60,11 +57,8 @@ final class SearchCommand implements Callable<Integer> {
             if (targetFlops != null && targetParams != null) {
                 throw new IllegalArgumentException("give --target-flops or --target-params, not both");
             }
-            if (data != null && !Files.isDirectory(data)) {
-                throw new IllegalArgumentException("--data " + data + " is not a readable directory");
-            }
             SearchSettings.Builder builder = SearchSettings.builder().pipeline(Pipeline.parse(pipeline)).out(out)
-                    .data(data).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed);
+                    .data(data.checked()).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed);
             if (targetParams != null) {
                 builder.targetParams(targetParams);
             } else if (targetFlops != null) {

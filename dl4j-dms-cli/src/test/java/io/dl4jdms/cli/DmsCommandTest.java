@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DmsCommandTest {
 
-    /** Runs the command line, capturing what it prints; returns the exit code and the text. */
-    private static String[] run(String... args) {
+    /** Runs the command line, capturing what it prints; returns the exit code, standard output and error. */
+    static String[] run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = DmsCommand.commandLine();

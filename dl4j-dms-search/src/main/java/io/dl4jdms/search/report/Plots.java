@@ -18,8 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The report's PNG plots, drawn with XChart. */
-final class Plots {
+/**
+ * The reports' PNG plots, drawn with XChart: those of a DMS search, and the generic {@link #lines} and
+ * {@link #curves} that other searches' reports draw with too.
+ */
+public final class Plots {
 
     private static final int WIDTH = 900;
     private static final int HEIGHT = 500;
@@ -27,44 +30,50 @@ final class Plots {
     private Plots() {
     }
 
-    /** Resource fraction of the supernet against iteration, with the scheduled and the final target. */
-    static void resource(SearchHistory history, double finalTarget, String resourceName, Path file) throws IOException {
-        XYChart chart = xy("Resource during the search", "iteration", resourceName + " (fraction of the supernet)");
-        List<Double> x = new ArrayList<>();
-        List<Double> r = new ArrayList<>();
-        List<Double> t = new ArrayList<>();
-        for (SearchHistory.Step s : history.steps) {
-            x.add((double) s.iteration);
-            r.add(s.resourceFraction);
-            t.add(s.targetFraction);
-        }
-        if (x.isEmpty()) {
+    /**
+     * Lines without markers of named series over one x axis (a series shorter than {@code x} is drawn over its
+     * first values); with more than three series the legend goes to the right of the plot. Writes nothing when
+     * {@code x} is empty.
+     */
+    public static void lines(String title, String xTitle, String yTitle, List<Double> x,
+                             Map<String, List<Double>> series, Path file) throws IOException {
+        if (x.isEmpty() || series.isEmpty()) {
             return;
         }
-        chart.addSeries("current (hard masks)", x, r).setMarker(SeriesMarkers.NONE);
-        chart.addSeries("scheduled target", x, t).setMarker(SeriesMarkers.NONE);
-        List<Double> f = new ArrayList<>();
-        x.forEach(v -> f.add(finalTarget));
-        chart.addSeries("final target", x, f).setMarker(SeriesMarkers.NONE);
+        XYChart chart = xy(title, xTitle, yTitle);
+        series.forEach((name, values) -> chart.addSeries(name, x.subList(0, values.size()), values)
+                .setMarker(SeriesMarkers.NONE));
+        if (series.size() > 3) {
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        }
         save(chart, file);
+    }
+
+    /** Resource fraction of the supernet against iteration, with the scheduled and the final target. */
+    static void resource(SearchHistory history, double finalTarget, String resourceName, Path file) throws IOException {
+        List<Double> x = new ArrayList<>();
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        for (String name : new String[] {"current (hard masks)", "scheduled target", "final target"}) {
+            series.put(name, new ArrayList<>());
+        }
+        for (SearchHistory.Step s : history.steps) {
+            x.add((double) s.iteration);
+            series.get("current (hard masks)").add(s.resourceFraction);
+            series.get("scheduled target").add(s.targetFraction);
+            series.get("final target").add(finalTarget);
+        }
+        lines("Resource during the search", "iteration", resourceName + " (fraction of the supernet)", x, series, file);
     }
 
     /** Each operator's kept size against iteration. */
     static void keptSizes(SearchHistory history, Path file) throws IOException {
-        XYChart chart = xy("Kept size of each operator", "iteration", "kept size");
         Map<String, List<Double>> series = new LinkedHashMap<>();
         List<Double> x = new ArrayList<>();
         for (SearchHistory.Step s : history.steps) {
             x.add((double) s.iteration);
             s.keptSizes.forEach((name, k) -> series.computeIfAbsent(name, n -> new ArrayList<>()).add(k.doubleValue()));
         }
-        if (x.isEmpty()) {
-            return;
-        }
-        series.forEach((name, values) -> chart.addSeries(name, x.subList(0, values.size()), values)
-                .setMarker(SeriesMarkers.NONE));
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        save(chart, file);
+        lines("Kept size of each operator", "iteration", "kept size", x, series, file);
     }
 
     /** Supernet and searched sizes per operator, side by side. */
@@ -82,8 +91,8 @@ final class Plots {
         save(chart, file);
     }
 
-    /** Loss and test accuracy per epoch of every phase. */
-    static void curves(SearchHistory history, Path file) throws IOException {
+    /** Loss and test accuracy per epoch of every phase; writes nothing without epochs. */
+    public static void curves(SearchHistory history, Path file) throws IOException {
         XYChart chart = xy("Training curves", "epoch", "test accuracy / training loss");
         Map<String, List<SearchHistory.Epoch>> phases = new LinkedHashMap<>();
         for (SearchHistory.Epoch e : history.epochs) {

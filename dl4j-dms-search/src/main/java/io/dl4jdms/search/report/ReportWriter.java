@@ -22,6 +22,8 @@ public final class ReportWriter {
 
     public static final String SUMMARY = "summary.json";
     public static final String REPORT = "report.html";
+    /** The training curves' plot, which {@link #curves} shows. */
+    public static final String CURVES = "curves.png";
 
     private ReportWriter() {
     }
@@ -44,7 +46,7 @@ public final class ReportWriter {
             searched.add(op.keptSize);
         }
         Plots.widths(names, supernet, searched, directory.resolve("widths.png"));
-        Plots.curves(outcome.history, directory.resolve("curves.png"));
+        Plots.curves(outcome.history, directory.resolve(CURVES));
         Path report = directory.resolve(REPORT);
         Files.write(report, html(outcome).getBytes(StandardCharsets.UTF_8));
         return report;
@@ -87,15 +89,10 @@ public final class ReportWriter {
 
     private static String html(SearchOutcome o) {
         StringBuilder b = new StringBuilder();
-        b.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dl4j-dms search report</title>\n")
-                .append("<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}")
-                .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}")
-                .append("th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%}</style>")
-                .append("</head><body>\n<h1>dl4j-dms search report</h1>\n")
-                .append("<p>Pipeline <b>").append(escape(o.pipeline)).append("</b>, resource <b>").append(escape(o.resource))
-                .append("</b>, data ").append(escape(o.data)).append(", seed ").append(o.seed)
-                .append(". FLOPs are multiply-accumulates of one forward pass of one example.</p>\n");
-        b.append("<h2>Result</h2>\n<table><tr><th></th><th>FLOPs</th><th>parameters</th><th>test accuracy</th></tr>\n");
+        b.append("<p>Pipeline <b>").append(Html.escape(o.pipeline)).append("</b>, resource <b>")
+                .append(Html.escape(o.resource)).append("</b>, data ").append(Html.escape(o.data)).append(", seed ")
+                .append(o.seed).append(". FLOPs are multiply-accumulates of one forward pass of one example.</p>\n");
+        b.append("<h2>Result</h2>\n<table>").append(Html.headerRow("", "FLOPs", "parameters", "test accuracy"));
         row(b, "supernet", o.supernetFlops, o.supernetParams, Double.NaN);
         row(b, "target", o.targetFlops, o.targetParams, Double.NaN);
         if (o.budgetFitRemoved > 0) {
@@ -113,33 +110,35 @@ public final class ReportWriter {
         b.append("<h2>Resource during the search</h2>\n<img src=\"resource.png\" alt=\"resource against iteration\">\n")
                 .append("<h2>Kept sizes</h2>\n<img src=\"kept-sizes.png\" alt=\"kept size per operator against iteration\">\n")
                 .append("<h2>Supernet and searched widths</h2>\n<img src=\"widths.png\" alt=\"sizes per operator\">\n")
-                .append("<table><tr><th>operator</th><th>kind</th><th>supernet</th><th>searched</th></tr>\n");
+                .append("<table>").append(Html.headerRow("operator", "kind", "supernet", "searched"));
         for (SearchOutcome.OperatorSize op : o.operators) {
-            b.append("<tr><td>").append(escape(op.name)).append("</td><td>").append(escape(op.kind)).append("</td><td>")
-                    .append(op.supernetSize).append("</td><td>").append(op.keptSize).append("</td></tr>\n");
+            b.append(Html.row(op.name, op.kind, String.valueOf(op.supernetSize), String.valueOf(op.keptSize)));
         }
-        b.append("</table>\n<h2>Training curves</h2>\n<img src=\"curves.png\" alt=\"loss and accuracy per epoch\">\n")
-                .append("<table><tr><th>phase</th><th>epoch</th><th>training loss</th><th>test accuracy</th></tr>\n");
-        for (SearchHistory.Epoch e : o.history.epochs) {
-            b.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%d</td><td>%.4f</td><td>%.4f</td></tr>%n",
-                    escape(e.phase), e.epoch, e.trainLoss, e.testAccuracy));
+        b.append("</table>\n<h2>Training curves</h2>\n").append(curves(o.history))
+                .append("<p>Files: <code>summary.json</code>, <code>structure.json</code>, <code>slim-model.zip</code>,")
+                .append(" <code>checkpoint/</code>.</p>\n");
+        return Html.page("dl4j-dms search report", b);
+    }
+
+    /**
+     * The training curves of a report: {@code curves.png} (see {@link Plots#curves}) and a table of the training
+     * loss and test accuracy of every epoch of every phase.
+     */
+    public static String curves(SearchHistory history) {
+        StringBuilder b = new StringBuilder("<img src=\"" + CURVES + "\" alt=\"loss and accuracy per epoch\">\n<table>")
+                .append(Html.headerRow("phase", "epoch", "training loss", "test accuracy"));
+        for (SearchHistory.Epoch e : history.epochs) {
+            b.append(Html.row(e.phase, String.valueOf(e.epoch), Html.number("%.4f", e.trainLoss),
+                    Html.number("%.4f", e.testAccuracy)));
         }
-        b.append("</table>\n<p>Files: <code>summary.json</code>, <code>structure.json</code>, <code>slim-model.zip</code>,")
-                .append(" <code>checkpoint/</code>.</p>\n</body></html>\n");
-        return b.toString();
+        return b.append("</table>\n").toString();
     }
 
     private static void row(StringBuilder b, String label, double flops, double params, double accuracy) {
-        b.append("<tr><td>").append(escape(label)).append("</td><td>").append(number(flops)).append("</td><td>")
-                .append(number(params)).append("</td><td>")
-                .append(Double.isNaN(accuracy) ? "" : String.format(Locale.ROOT, "%.4f", accuracy)).append("</td></tr>\n");
+        b.append(Html.row(label, number(flops), number(params), Html.number("%.4f", accuracy)));
     }
 
     private static String number(double v) {
         return Double.isNaN(v) || v == 0 ? "" : String.format(Locale.ROOT, "%,.0f", v);
-    }
-
-    private static String escape(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

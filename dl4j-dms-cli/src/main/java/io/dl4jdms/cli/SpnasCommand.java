@@ -1,0 +1,114 @@
+package io.dl4jdms.cli;
+
+import io.dl4jdms.search.report.ReportWriter;
+import io.dl4jdms.spnas.search.SinglePathOutcome;
+import io.dl4jdms.spnas.search.SinglePathSearch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code dms spnas}: a Single-Path NAS search under a latency target, the searched network's export and a report. */
+@Command(name = "spnas", mixinStandardHelpOptions = true,
+        description = "Profiles every candidate block of a MobileNetV2-style supernet on this machine, searches one "
+                + "kernel size and expansion ratio per block under a latency target (Single-Path NAS), exports the "
+                + "searched network as stock DL4J layers, retrains and times it, and writes a report. With no "
+                + "options: the embedded Fashion-MNIST subset ("
+                + SinglePathSearch.Settings.EMBEDDED_TRAIN_PER_CLASS + " training and "
+                + SinglePathSearch.Settings.EMBEDDED_TEST_PER_CLASS + " test images per class), "
+                + SinglePathSearch.Settings.DEFAULT_TARGET_FRACTION + " of the supernet's predicted latency.")
+final class SpnasCommand implements Callable<Integer> {
+
+    private static final SinglePathSearch.Settings DEFAULTS = new SinglePathSearch.Settings();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("dms-spnas-out");
+
+    @Option(names = "--target-latency-ms", paramLabel = "MS",
+            description = "Latency target in ms (one image, inference), > 0.")
+    Double targetMs;
+
+    @Option(names = "--target-latency", paramLabel = "F",
+            description = "Latency target as a fraction of the supernet's predicted latency, in (0, 1] (default "
+                    + SinglePathSearch.Settings.DEFAULT_TARGET_FRACTION + "); instead of --target-latency-ms.")
+    Double targetFraction;
+
+    @CommandLine.Mixin
+    DataOption data;
+
+    @Option(names = "--epochs", paramLabel = "N", description = "Search epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = DEFAULTS.searchEpochs();
+
+    @Option(names = "--warmup-epochs", paramLabel = "N",
+            description = "Epochs of training the weights only, before the search (default: ${DEFAULT-VALUE}).")
+    int warmupEpochs = DEFAULTS.warmupEpochs();
+
+    @Option(names = "--retrain-epochs", paramLabel = "N",
+            description = "Retraining epochs of the searched network (default: ${DEFAULT-VALUE}).")
+    int retrainEpochs = DEFAULTS.retrainEpochs();
+
+    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = DEFAULTS.seed();
+
+    /** Untimed runs per candidate before the timed ones; hidden, for quick runs such as the tests. */
+    @Option(names = "--profile-warmup", paramLabel = "N", hidden = true)
+    int profileWarmup = DEFAULTS.profileWarmup();
+
+    /** Timed runs per candidate; hidden, for quick runs such as the tests. */
+    @Option(names = "--profile-repeats", paramLabel = "N", hidden = true)
+    int profileRepeats = DEFAULTS.profileRepeats();
+
+    @Override
+    public Integer call() throws Exception {
+        SinglePathSearch search;
+        try {
+            if (targetMs != null && targetFraction != null) {
+                throw new IllegalArgumentException("give --target-latency-ms or --target-latency, not both");
+            }
+            require(targetMs == null || (targetMs > 0 && !targetMs.isInfinite()), "--target-latency-ms", targetMs,
+                    "a number of ms > 0");
+            require(targetFraction == null || (targetFraction > 0 && targetFraction <= 1), "--target-latency",
+                    targetFraction, "a fraction in (0, 1]");
+            require(epochs >= 1, "--epochs", epochs, "at least 1");
+            require(warmupEpochs >= 0, "--warmup-epochs", warmupEpochs, "at least 0");
+            require(retrainEpochs >= 0, "--retrain-epochs", retrainEpochs, "at least 0");
+            require(profileWarmup >= 0, "--profile-warmup", profileWarmup, "at least 0");
+            require(profileRepeats >= 1, "--profile-repeats", profileRepeats, "at least 1");
+            SinglePathSearch.Settings settings = new SinglePathSearch.Settings().data(data.checked())
+                    .epochs(warmupEpochs, epochs, retrainEpochs).profile(profileWarmup, profileRepeats).seed(seed);
+            if (targetMs != null) {
+                settings.targetMs(targetMs);
+            } else if (targetFraction != null) {
+                settings.targetFraction(targetFraction);
+            }
+            search = new SinglePathSearch(settings, new ProgressBarProgress(), spec.commandLine().getOut()::println);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        SinglePathOutcome outcome = search.run(out);
+        PrintWriter print = spec.commandLine().getOut();
+        print.printf(Locale.ROOT, "latency: target %.3f ms, predicted %.3f ms, measured %.3f ms "
+                        + "(relative error %+.1f%%); supernet predicted %.3f ms%n", outcome.targetMs,
+                outcome.predictedMs, outcome.measuredMs, 100 * outcome.relativeError(), outcome.supernetPredictedMs);
+        print.printf(Locale.ROOT, "searched %s%n", outcome.choices().values());
+        print.printf(Locale.ROOT, "slim test accuracy %.4f (supernet %.4f)%n", outcome.slimTestAccuracy,
+                outcome.supernetTestAccuracy);
+        print.println("report: " + out.resolve(ReportWriter.REPORT).toAbsolutePath());
+        return 0;
+    }
+
+    /** A bad value, said as picocli says it: {@code Invalid value for option '--epochs': 0 (expected at least 1)}. */
+    private static void require(boolean ok, String option, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException("Invalid value for option '" + option + "': " + value + " (expected "
+                    + expected + ")");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.dl4jdms.spnas.search;
+
+import io.dl4jdms.search.SearchHistory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The figures of one finished {@link SinglePathSearch}, as {@code summary.json} and {@code report.html} show
+ * them. Latencies are in ms, of one forward pass at the table's batch size on this machine's backend.
+ */
+public final class SinglePathOutcome {
+
+    /** One searchable block: where it sits and what the search chose for it. */
+    public static final class Block {
+        public String name;
+        public int height;
+        public int width;
+        public int inChannels;
+        public int outChannels;
+        public int stride;
+        /** The chosen kernel size (also reported for a skipped block: what its shells say). */
+        public int kernelSize;
+        /** The chosen expansion ratio, 0 when skipped. */
+        public double expansionRatio;
+        /** The expanded channels kept, 0 when skipped. */
+        public int channels;
+        public boolean skip;
+        /** The choice as {@code SuperkernelChoice} prints it: {@code 5x5 e3 (48 channels)}, {@code skip}. */
+        public String choice;
+        /** The table's time of the chosen candidate. */
+        public double predictedMs;
+        /** The table's time of the block's largest candidate (the supernet's). */
+        public double largestMs;
+    }
+
+    /** One iteration of the supernet's training: the latency the thresholds stand for after the update. */
+    public static final class Step {
+        public int iteration;
+        public int epoch;
+        public double score;
+        public double predictedMs;
+        public Map<String, Double> blockMs = new LinkedHashMap<>();
+    }
+
+    /** The supernet after one epoch of warm-up or search. */
+    public static final class Epoch {
+        public int epoch;
+        public boolean warmup;
+        public double score;
+        public double testAccuracy;
+        public double predictedMs;
+        public Map<String, String> choices = new LinkedHashMap<>();
+    }
+
+    public String data;
+    public long seed;
+    public String backend;
+    public int timingBatchSize;
+    public double targetMs;
+    public double predictedMs;
+    public double measuredMs;
+    public double supernetPredictedMs;
+    public double supernetMeasuredMs;
+    public double fixedMs;
+    public double supernetTestAccuracy;
+    public double slimTestAccuracyBeforeRetraining;
+    public double slimTestAccuracy;
+    public long supernetParameters;
+    public long slimParameters;
+    public double exportMaxAbsDifference;
+    public double profileSeconds;
+    public double searchSeconds;
+    public double retrainSeconds;
+    public double totalSeconds;
+    public Map<String, Object> settings = new LinkedHashMap<>();
+    public List<Block> blocks = new ArrayList<>();
+    public List<Step> steps = new ArrayList<>();
+    public List<Epoch> epochs = new ArrayList<>();
+    /** Loss and test accuracy per epoch: phase {@code supernet} (warm-up and search), then {@code slim}. */
+    public SearchHistory history = new SearchHistory();
+
+    /** {@code (predicted - measured) / measured} of the searched network. */
+    public double relativeError() {
+        return (predictedMs - measuredMs) / measuredMs;
+    }
+
+    /** Block name to choice ({@link Block#choice}). */
+    public Map<String, String> choices() {
+        Map<String, String> out = new LinkedHashMap<>();
+        blocks.forEach(b -> out.put(b.name, b.choice));
+        return out;
+    }
+}

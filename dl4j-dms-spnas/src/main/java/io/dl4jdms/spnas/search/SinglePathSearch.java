@@ -1,0 +1,516 @@
+package io.dl4jdms.spnas.search;
+
+import io.dl4jdms.search.SearchData;
+import io.dl4jdms.search.SearchHistory;
+import io.dl4jdms.search.SearchProgress;
+import io.dl4jdms.spnas.SuperkernelChoice;
+import io.dl4jdms.spnas.latency.LatencyLossListener;
+import io.dl4jdms.spnas.latency.LatencyModel;
+import io.dl4jdms.spnas.latency.LatencyProfiler;
+import io.dl4jdms.spnas.latency.LatencyTable;
+import io.dl4jdms.spnas.latency.SearchableBlock;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Adam;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A Single-Path NAS search under a latency target, end to end (what {@code dms spnas} runs):
+ * <ol>
+ *   <li>profile every candidate of every block of a {@link SinglePathSupernet} shaped for the data on this
+ *       machine's backend ({@link LatencyProfiler}), and the stem and head as the fixed part; save
+ *       {@code latency.json};</li>
+ *   <li>train the supernet with the {@link LatencyLossListener} ({@code lambda = 0} during the warm-up
+ *       epochs);</li>
+ *   <li>export the chosen candidates as a plain DL4J network ({@link SinglePathExport}), check it computes what
+ *       the supernet computes, retrain it, time it;</li>
+ *   <li>write {@code slim-model.zip} and the report ({@link SinglePathReport}): {@code summary.json} with
+ *       {@code latency.targetMs, latency.predictedMs, latency.measuredMs} and {@code slim.testAccuracy},
+ *       {@code report.html} and its plots.</li>
+ * </ol>
+ *
+ * <pre>{@code
+ * SinglePathOutcome outcome = new SinglePathSearch(new SinglePathSearch.Settings().targetMs(2.0),
+ *         SearchProgress.NONE, System.out::println).run(Path.of("spnas-out"));
+ * }</pre>
+ */
+public final class SinglePathSearch {
+
+    /** The slim network's file in the output directory (stock DL4J layers only). */
+    public static final String SLIM_MODEL = "slim-model.zip";
+    /** The latency table's file in the output directory. */
+    public static final String LATENCY_TABLE = "latency.json";
+
+    private static final int EVALUATION_BATCH = 256;
+    private static final int EXPORT_PROBE = 64;
+
+    private final Settings settings;
+    private final SearchProgress progress;
+    private final Consumer<String> log;
+
+    public SinglePathSearch(Settings settings, SearchProgress progress, Consumer<String> log) {
+        settings.check();
+        this.settings = settings;
+        this.progress = progress;
+        this.log = log;
+    }
+
+    /**
+     * The search's settings; defaults sized for a few minutes on two CPU cores. {@link #check()} (called by the
+     * search) names the first bad value.
+     */
+    public static final class Settings {
+        /** The training and test images per class taken from the embedded subset when no limit is set. */
+        public static final int EMBEDDED_TRAIN_PER_CLASS = 300;
+        public static final int EMBEDDED_TEST_PER_CLASS = 100;
+        /** The default target: this fraction of the supernet's predicted latency. */
+        public static final double DEFAULT_TARGET_FRACTION = 0.6;
+
+        Path data;
+        int trainPerClass;
+        int testPerClass;
+        int batchSize = 32;
+        int warmupEpochs = 1;
+        int searchEpochs = 4;
+        int retrainEpochs = 2;
+        double targetMs = 0;
+        double targetFraction = DEFAULT_TARGET_FRACTION;
+        double latencyWeight = 0.1;
+        double learningRate = 2e-3;
+        double thresholdLearningRate = 0.05;
+        int profileWarmup = 20;
+        int profileRepeats = 50;
+        int profileThreads = 0;
+        double profileQuantile = 0.5;
+        long seed = 12345;
+        int[] kernelSizes = {3, 5, 7};
+
+        /**
+         * A directory of Fashion-MNIST/MNIST IDX files or of class-named image folders (see {@link SearchData});
+         * null (the default) for the embedded Fashion-MNIST subset. The supernet's input and classes follow the data.
+         */
+        public Settings data(Path directory) {
+            this.data = directory;
+            return this;
+        }
+
+        /**
+         * At most this many training and test images per class (both positive, or both 0 for no limit). Without a
+         * limit: {@value #EMBEDDED_TRAIN_PER_CLASS}
+         * and {@value #EMBEDDED_TEST_PER_CLASS} of the embedded subset, all images of a data directory.
+         */
+        public Settings perClass(int trainPerClass, int testPerClass) {
+            this.trainPerClass = trainPerClass;
+            this.testPerClass = testPerClass;
+            return this;
+        }
+
+        public Settings batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Epochs of weights-only training ({@code lambda = 0}), of search, of retraining the exported network. */
+        public Settings epochs(int warmup, int search, int retrain) {
+            this.warmupEpochs = warmup;
+            this.searchEpochs = search;
+            this.retrainEpochs = retrain;
+            return this;
+        }
+
+        /** The latency target in ms; 0 (default) for {@link #targetFraction} of the supernet's predicted latency. */
+        public Settings targetMs(double targetMs) {
+            this.targetMs = targetMs;
+            return this;
+        }
+
+        /**
+         * The target as a fraction in (0, 1] of the supernet's predicted latency, when no target in ms is set;
+         * default {@value #DEFAULT_TARGET_FRACTION}.
+         */
+        public Settings targetFraction(double fraction) {
+            this.targetFraction = fraction;
+            return this;
+        }
+
+        /** {@code lambda} of the latency loss; default 0.1. */
+        public Settings latencyWeight(double weight) {
+            this.latencyWeight = weight;
+            return this;
+        }
+
+        /** Learning rates (Adam) of the weights and of the thresholds; defaults 2e-3 and 0.05. */
+        public Settings learningRates(double weights, double thresholds) {
+            this.learningRate = weights;
+            this.thresholdLearningRate = thresholds;
+            return this;
+        }
+
+        /** Untimed and timed runs per candidate; defaults 20 and 50. */
+        public Settings profile(int warmup, int repeats) {
+            this.profileWarmup = warmup;
+            this.profileRepeats = repeats;
+            return this;
+        }
+
+        /**
+         * ND4J threads while timing (0: as configured) and the quantile of the timed runs kept (0.5: the median);
+         * see {@link LatencyProfiler.Builder#threads} and {@link LatencyProfiler.Builder#quantile}.
+         */
+        public Settings timing(int threads, double quantile) {
+            this.profileThreads = threads;
+            this.profileQuantile = quantile;
+            return this;
+        }
+
+        /** The candidate kernel sizes of every block; default 3, 5, 7. */
+        public Settings kernelSizes(int... sizes) {
+            this.kernelSizes = sizes.clone();
+            return this;
+        }
+
+        public Settings seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public int warmupEpochs() {
+            return warmupEpochs;
+        }
+
+        public int searchEpochs() {
+            return searchEpochs;
+        }
+
+        public int retrainEpochs() {
+            return retrainEpochs;
+        }
+
+        public long seed() {
+            return seed;
+        }
+
+        public int profileWarmup() {
+            return profileWarmup;
+        }
+
+        public int profileRepeats() {
+            return profileRepeats;
+        }
+
+        /**
+         * Checks every setting.
+         *
+         * @throws IllegalArgumentException naming the first bad setting and its value
+         */
+        public Settings check() {
+            atLeast("warm-up epochs", warmupEpochs, 0);
+            atLeast("search epochs", searchEpochs, 1);
+            atLeast("retrain epochs", retrainEpochs, 0);
+            atLeast("batch size", batchSize, 1);
+            atLeast("training images per class", trainPerClass, 0);
+            atLeast("test images per class", testPerClass, 0);
+            if ((trainPerClass == 0) != (testPerClass == 0)) {
+                throw new IllegalArgumentException("give both limits of images per class or neither, got "
+                        + trainPerClass + " training and " + testPerClass + " test");
+            }
+            atLeast("profiling warm-up runs", profileWarmup, 0);
+            atLeast("profiling repeats", profileRepeats, 1);
+            atLeast("timing threads", profileThreads, 0);
+            if (!(targetMs >= 0) || Double.isInfinite(targetMs)) {
+                throw new IllegalArgumentException("latency target must be a positive number of ms (or 0 for a "
+                        + "fraction of the supernet's), got " + targetMs);
+            }
+            if (!(targetFraction > 0 && targetFraction <= 1)) {
+                throw new IllegalArgumentException("latency target fraction must be in (0, 1], got " + targetFraction);
+            }
+            if (!(latencyWeight >= 0) || Double.isInfinite(latencyWeight)) {
+                throw new IllegalArgumentException("latency weight must be >= 0, got " + latencyWeight);
+            }
+            if (!(profileQuantile >= 0 && profileQuantile <= 1)) {
+                throw new IllegalArgumentException("timing quantile must be in [0, 1], got " + profileQuantile);
+            }
+            return this;
+        }
+
+        private static void atLeast(String what, int value, int least) {
+            if (value < least) {
+                throw new IllegalArgumentException(what + " must be at least " + least + ", got " + value);
+            }
+        }
+
+        /** The settings as {@code summary.json} records them. */
+        Map<String, Object> toMap(SearchData loaded) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("data", data == null ? "embedded" : data.toAbsolutePath().normalize().toString());
+            m.put("trainImages", loaded.numTrain());
+            m.put("testImages", loaded.testSet().numExamples());
+            m.put("input", loaded.height() + "x" + loaded.width() + "x" + loaded.channels());
+            m.put("classes", loaded.classes());
+            m.put("batchSize", batchSize);
+            m.put("warmupEpochs", warmupEpochs);
+            m.put("searchEpochs", searchEpochs);
+            m.put("retrainEpochs", retrainEpochs);
+            if (targetMs > 0) {
+                m.put("targetMs", targetMs);
+            } else {
+                m.put("targetFraction", targetFraction);
+            }
+            m.put("latencyWeight", latencyWeight);
+            m.put("learningRate", learningRate);
+            m.put("thresholdLearningRate", thresholdLearningRate);
+            m.put("seed", seed);
+            m.put("kernelSizes", kernelSizes.clone());
+            m.put("profileWarmup", profileWarmup);
+            m.put("profileRepeats", profileRepeats);
+            m.put("profileThreads", profileThreads);
+            m.put("profileQuantile", profileQuantile);
+            return m;
+        }
+    }
+
+    /** Runs the search; writes {@code latency.json}, {@code slim-model.zip} and the report into the directory. */
+    public SinglePathOutcome run(Path outputDirectory) throws IOException {
+        long start = System.nanoTime();
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        Settings s = settings;
+        SearchData data = SearchData.load(s.data, s.seed);
+        if (s.trainPerClass > 0) {
+            data = data.subset(s.trainPerClass, s.testPerClass);
+        } else if (s.data == null) {
+            data = data.subset(Settings.EMBEDDED_TRAIN_PER_CLASS, Settings.EMBEDDED_TEST_PER_CLASS);
+        }
+        Files.createDirectories(outputDirectory);
+        log.accept("data: " + data.describe());
+        SinglePathOutcome outcome = new SinglePathOutcome();
+        outcome.data = data.describe();
+        outcome.seed = s.seed;
+        outcome.settings = s.toMap(data);
+
+        SinglePathSupernet supernet = SinglePathSupernet.builder().input(data.height(), data.width(), data.channels())
+                .classes(data.classes()).seed(s.seed).kernelSizes(s.kernelSizes).updater(new Adam(s.learningRate))
+                .thresholdUpdater(new Adam(s.thresholdLearningRate)).build();
+        LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(s.profileWarmup)
+                .repeats(s.profileRepeats).threads(s.profileThreads).quantile(s.profileQuantile)
+                .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
+        LatencyModel model = profile(supernet, profiler, outputDirectory, outcome);
+        outcome.profileSeconds = (System.nanoTime() - start) / 1e9;
+
+        ComputationGraph net = new ComputationGraph(supernet.configuration());
+        net.init();
+        outcome.supernetPredictedMs = model.predictMs(net);
+        outcome.targetMs = s.targetMs > 0 ? s.targetMs : s.targetFraction * outcome.supernetPredictedMs;
+        log.accept(String.format(Locale.ROOT, "fixed part %.3f ms, supernet predicted %.3f ms, target %.3f ms",
+                outcome.fixedMs, outcome.supernetPredictedMs, outcome.targetMs));
+        long searchStart = System.nanoTime();
+        search(net, model, data, outcome);
+        outcome.searchSeconds = (System.nanoTime() - searchStart) / 1e9;
+        outcome.supernetTestAccuracy = outcome.epochs.get(outcome.epochs.size() - 1).testAccuracy;
+        outcome.supernetParameters = net.numParams();
+        Map<String, SuperkernelChoice> choices = LatencyModel.choices(net);
+        outcome.predictedMs = model.predictMs(choices);
+        describeBlocks(supernet.blocks(), choices, model.table(), outcome);
+
+        ComputationGraph slim = SinglePathExport.export(supernet, net, choices);
+        INDArray testFeatures = data.testSet().getFeatures();
+        INDArray probe = testFeatures.get(NDArrayIndex.interval(0, Math.min(EXPORT_PROBE, testFeatures.size(0))));
+        outcome.exportMaxAbsDifference = net.outputSingle(false, probe).sub(slim.outputSingle(false, probe))
+                .amaxNumber().doubleValue();
+        outcome.slimTestAccuracyBeforeRetraining = accuracy(slim, data);
+        log.accept(String.format(Locale.ROOT, "searched %s: predicted %.3f ms; exported network max |diff| %.2e",
+                outcome.choices().values(), outcome.predictedMs, outcome.exportMaxAbsDifference));
+        long retrainStart = System.nanoTime();
+        EpochRecorder slimRecorder = new EpochRecorder(progress, null, outcome);
+        slim.setListeners(slimRecorder);
+        DataSetIterator slimTrain = data.train(s.batchSize, s.seed + 1);
+        for (int epoch = 1; epoch <= s.retrainEpochs; epoch++) {
+            outcome.history.epochs.add(fitEpoch(slim, slimTrain, data, String.format(Locale.ROOT, "retrain %d/%d",
+                    epoch, s.retrainEpochs), "slim", epoch, slimRecorder));
+        }
+        outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
+        outcome.slimTestAccuracy = accuracy(slim, data);
+        outcome.slimParameters = slim.numParams();
+
+        progress.startPhase("time the slim network", profiler.roundsPerMeasurement());
+        INDArray input = random(supernet.inputType(), profiler.batchSize());
+        double[] measured = profiler.interleavedTimes(List.of(slim, exportLargest(supernet, net)), List.of(input, input));
+        progress.endPhase();
+        outcome.measuredMs = measured[0];
+        outcome.supernetMeasuredMs = measured[1];
+        ModelSerializer.writeModel(slim, outputDirectory.resolve(SLIM_MODEL).toFile(), true);
+        outcome.totalSeconds = (System.nanoTime() - start) / 1e9;
+        SinglePathReport.write(outcome, outputDirectory);
+        return outcome;
+    }
+
+    /** Times every candidate and the fixed part, writes {@code latency.json}; the runtime model of the table. */
+    private LatencyModel profile(SinglePathSupernet supernet, LatencyProfiler profiler, Path outputDirectory,
+                                 SinglePathOutcome outcome) throws IOException {
+        progress.startPhase("profile latency", 2L * profiler.roundsPerMeasurement());
+        LatencyTable table = profiler.profile(supernet.blocks());
+        ComputationGraph stem = new ComputationGraph(supernet.stemConfiguration());
+        stem.init();
+        ComputationGraph head = new ComputationGraph(supernet.headConfiguration());
+        head.init();
+        outcome.fixedMs = profiler.fixedMs(List.of(stem, head), List.of(random(supernet.inputType(),
+                profiler.batchSize()), random(supernet.headInputType(), profiler.batchSize())));
+        progress.endPhase();
+        table = table.withFixedMs(outcome.fixedMs);
+        table.write(outputDirectory.resolve(LATENCY_TABLE).toFile());
+        outcome.backend = table.backend();
+        outcome.timingBatchSize = table.batchSize();
+        return LatencyModel.of(table);
+    }
+
+    /** The warm-up and search epochs of the supernet, with the latency loss. */
+    private void search(ComputationGraph net, LatencyModel model, SearchData data, SinglePathOutcome outcome) {
+        Settings s = settings;
+        long iterationsPerEpoch = (data.numTrain() + s.batchSize - 1) / s.batchSize;
+        LatencyLossListener latency = LatencyLossListener.builder(model).weight(s.latencyWeight)
+                .targetMs(outcome.targetMs).warmupIterations(s.warmupEpochs * iterationsPerEpoch).build();
+        EpochRecorder recorder = new EpochRecorder(progress, model, outcome);
+        net.setListeners(latency, recorder);
+        DataSetIterator train = data.train(s.batchSize, s.seed);
+        for (int epoch = 1; epoch <= s.warmupEpochs + s.searchEpochs; epoch++) {
+            boolean warmup = epoch <= s.warmupEpochs;
+            String phase = warmup ? String.format(Locale.ROOT, "warm-up %d/%d", epoch, s.warmupEpochs)
+                    : String.format(Locale.ROOT, "search %d/%d", epoch - s.warmupEpochs, s.searchEpochs);
+            SearchHistory.Epoch row = fitEpoch(net, train, data, phase, "supernet", epoch, recorder);
+            outcome.history.epochs.add(row);
+            SinglePathOutcome.Epoch e = new SinglePathOutcome.Epoch();
+            e.epoch = epoch;
+            e.warmup = warmup;
+            e.score = row.trainLoss;
+            e.testAccuracy = row.testAccuracy;
+            e.predictedMs = model.predictMs(net);
+            LatencyModel.choices(net).forEach((name, choice) -> e.choices.put(name, choice.toString()));
+            outcome.epochs.add(e);
+            log.accept(String.format(Locale.ROOT, "%s: loss %.4f, test accuracy %.4f, predicted %.3f ms, %s", phase,
+                    e.score, e.testAccuracy, e.predictedMs, e.choices.values()));
+        }
+        net.setListeners();
+    }
+
+    /**
+     * One epoch with a progress bar (the network's listeners include the recorder); its mean training loss and the
+     * test accuracy after it, as the history's phase {@code historyPhase}.
+     */
+    private SearchHistory.Epoch fitEpoch(ComputationGraph net, DataSetIterator train, SearchData data, String phase,
+                                         String historyPhase, int epoch, EpochRecorder recorder) {
+        progress.startPhase(phase, (data.numTrain() + settings.batchSize - 1) / settings.batchSize);
+        recorder.startEpoch(epoch);
+        try {
+            net.fit(train);
+        } finally {
+            progress.endPhase();
+        }
+        return new SearchHistory.Epoch(historyPhase, epoch, recorder.meanScore(), accuracy(net, data));
+    }
+
+    /**
+     * Per iteration: steps the progress bar and sums the score; with a latency model (the supernet) also records
+     * the latency of the current hard choices, in total and per block.
+     */
+    private static final class EpochRecorder extends BaseTrainingListener {
+        private final SearchProgress progress;
+        private final LatencyModel model;
+        private final SinglePathOutcome outcome;
+        private int epoch;
+        private double scoreSum;
+        private int count;
+
+        EpochRecorder(SearchProgress progress, LatencyModel model, SinglePathOutcome outcome) {
+            this.progress = progress;
+            this.model = model;
+            this.outcome = outcome;
+        }
+
+        void startEpoch(int epoch) {
+            this.epoch = epoch;
+            scoreSum = 0;
+            count = 0;
+        }
+
+        double meanScore() {
+            return count == 0 ? Double.NaN : scoreSum / count;
+        }
+
+        @Override
+        public void iterationDone(Model net, int iteration, int ignoredEpoch) {
+            scoreSum += net.score();
+            count++;
+            if (model == null) {
+                progress.step(String.format(Locale.ROOT, "loss %.3f", net.score()));
+                return;
+            }
+            LatencyModel.Estimate estimate = model.evaluate(net);
+            SinglePathOutcome.Step step = new SinglePathOutcome.Step();
+            step.iteration = iteration;
+            step.epoch = epoch;
+            step.score = net.score();
+            step.predictedMs = estimate.ms();
+            step.blockMs.putAll(estimate.layerMs());
+            outcome.steps.add(step);
+            progress.step(String.format(Locale.ROOT, "loss %.3f, %.2f ms (target %.2f)", step.score, step.predictedMs,
+                    outcome.targetMs));
+        }
+    }
+
+    private static void describeBlocks(List<SearchableBlock> blocks, Map<String, SuperkernelChoice> choices,
+                                       LatencyTable table, SinglePathOutcome outcome) {
+        for (SearchableBlock block : blocks) {
+            SuperkernelChoice choice = choices.get(block.name());
+            LatencyTable.Entry entry = table.entry(block.name());
+            SinglePathOutcome.Block b = new SinglePathOutcome.Block();
+            b.name = block.name();
+            b.height = block.height();
+            b.width = block.width();
+            b.inChannels = block.inChannels();
+            b.outChannels = block.outChannels();
+            b.stride = block.depthwise().getStride()[0];
+            b.kernelSize = choice.kernelSize();
+            b.expansionRatio = choice.ratio();
+            b.channels = choice.channels();
+            b.skip = choice.skip();
+            b.choice = choice.toString();
+            b.predictedMs = entry.ms(choice);
+            b.largestMs = entry.ms(entry.kernelSizes().length - 1, entry.channels().length - 1);
+            outcome.blocks.add(b);
+        }
+    }
+
+    private static double accuracy(ComputationGraph net, SearchData data) {
+        return net.evaluate(data.test(EVALUATION_BATCH)).accuracy();
+    }
+
+    /** The plain network of the largest candidates (the supernet's latency, measured). */
+    private static ComputationGraph exportLargest(SinglePathSupernet supernet, ComputationGraph net) {
+        Map<String, SuperkernelChoice> largest = new LinkedHashMap<>();
+        supernet.blocks().forEach(b -> largest.put(b.name(),
+                b.space().candidate(b.space().shells().count() - 1, b.space().groups().count() - 1)));
+        return SinglePathExport.export(supernet, net, largest);
+    }
+
+    /** Random input of a convolutional input type. */
+    private static INDArray random(InputType type, int batchSize) {
+        long[] shape = type.getShape(false);
+        return Nd4j.rand(DataType.FLOAT, batchSize, shape[0], shape[1], shape[2]);
+    }
+}

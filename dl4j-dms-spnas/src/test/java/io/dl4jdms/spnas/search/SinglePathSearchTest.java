@@ -1,0 +1,99 @@
+package io.dl4jdms.spnas.search;
+
+import io.dl4jdms.search.SearchProgress;
+import io.dl4jdms.spnas.latency.LatencyTable;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The whole pipeline, as small as it goes: the files it writes, the keys of summary.json, the progress it reports. */
+class SinglePathSearchTest {
+
+    @Test
+    void writesTheTableTheSlimNetworkTheSummaryAndTheReport(@TempDir Path dir) throws IOException {
+        SinglePathSearch.Settings settings = new SinglePathSearch.Settings().perClass(2, 1).batchSize(20)
+                .epochs(1, 1, 1).profile(0, 1).timing(1, 0.5);
+        List<String> phases = new ArrayList<>();
+        int[] steps = {0};
+        SearchProgress progress = new SearchProgress() {
+            @Override
+            public void startPhase(String phase, long count) {
+                phases.add(phase + " " + count);
+            }
+
+            @Override
+            public void step(String detail) {
+                steps[0]++;
+            }
+
+            @Override
+            public void endPhase() {
+            }
+        };
+        SinglePathOutcome outcome = new SinglePathSearch(settings, progress, line -> { }).run(dir);
+
+        // 20 training images, batches of 20: one iteration per epoch; one profiling round per measurement.
+        assertEquals(List.of("profile latency 2", "warm-up 1/1 1", "search 1/1 1", "retrain 1/1 1",
+                "time the slim network 1"), phases);
+        assertEquals(2 + 1 + 1 + 1 + 1, steps[0]);
+        assertEquals(2, outcome.steps.size(), "one latency record per iteration of warm-up and search");
+        assertEquals(List.of("supernet", "supernet", "slim"), outcome.history.epochs.stream().map(e -> e.phase).toList());
+
+        JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+        for (String key : new String[] {"latency.targetMs", "latency.predictedMs", "latency.measuredMs",
+                "latency.relativeError", "slim.testAccuracy", "timing.searchSeconds", "timing.retrainSeconds"}) {
+            String[] path = key.split("\\.");
+            assertTrue(summary.path(path[0]).path(path[1]).isNumber(), key + " in " + summary);
+        }
+        assertEquals(SinglePathSearch.Settings.DEFAULT_TARGET_FRACTION * outcome.supernetPredictedMs, summary.path("latency").path("targetMs").asDouble(), 1e-9);
+        double accuracy = summary.path("slim").path("testAccuracy").asDouble(-1);
+        assertTrue(accuracy >= 0 && accuracy <= 1, summary.toString());
+        assertTrue(summary.path("export").path("maxAbsDifference").asDouble(1) <= 1e-4, summary.toString());
+        assertEquals(7, summary.path("slim").path("choices").size());
+        assertEquals(7, summary.path("blocks").size());
+        assertEquals(2, summary.path("history").size());
+        assertEquals("28x28x1", summary.path("settings").path("input").asText());
+        assertEquals(20, summary.path("settings").path("trainImages").asInt());
+        assertEquals(7, LatencyTable.read(dir.resolve("latency.json").toFile()).entries().size());
+
+        for (String file : new String[] {"report.html", "latency.png", "block-latency.png", "curves.png"}) {
+            assertTrue(Files.size(dir.resolve(file)) > 0, file);
+        }
+        String html = Files.readString(dir.resolve("report.html"));
+        for (String part : new String[] {"<img src=\"latency.png\"", "<img src=\"block-latency.png\"",
+                "<img src=\"curves.png\"", "<a href=\"slim-model.zip\">", "s1b0", "s4b1",
+                "Chosen blocks", "Choices over the epochs", "(warm-up)"}) {
+            assertTrue(html.contains(part), part + " missing from the report");
+        }
+        ComputationGraph slim = ModelSerializer.restoreComputationGraph(dir.resolve("slim-model.zip").toFile(), false);
+        assertTrue(!slim.getConfiguration().toJson().contains("io.dl4jdms"), "the slim network uses stock layers only");
+        assertEquals(outcome.slimParameters, slim.numParams());
+    }
+
+    @Test
+    void badSettingsAreNamed() {
+        IllegalArgumentException fraction = assertThrows(IllegalArgumentException.class,
+                () -> new SinglePathSearch.Settings().targetFraction(1.5).check());
+        assertTrue(fraction.getMessage().contains("fraction") && fraction.getMessage().contains("1.5"),
+                fraction.getMessage());
+        IllegalArgumentException epochs = assertThrows(IllegalArgumentException.class,
+                () -> new SinglePathSearch.Settings().epochs(0, 0, 1).check());
+        assertTrue(epochs.getMessage().contains("search epochs"), epochs.getMessage());
+        IllegalArgumentException perClass = assertThrows(IllegalArgumentException.class,
+                () -> new SinglePathSearch.Settings().perClass(5, 0).check());
+        assertTrue(perClass.getMessage().contains("per class"), perClass.getMessage());
+    }
+}
