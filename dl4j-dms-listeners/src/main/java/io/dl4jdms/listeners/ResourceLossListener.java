@@ -7,8 +7,6 @@ import io.dl4jdms.resource.ResourceModel;
 import io.dl4jdms.resource.ResourceValue;
 import io.dl4jdms.resource.TargetSchedule;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
 import java.util.Arrays;
@@ -182,14 +180,7 @@ public final class ResourceLossListener extends BaseTrainingListener {
     }
 
     private static long iterationCount(Model network) {
-        if (network instanceof ComputationGraph) {
-            return ((ComputationGraph) network).getConfiguration().getIterationCount();
-        }
-        if (network instanceof MultiLayerNetwork) {
-            return ((MultiLayerNetwork) network).getLayerWiseConfigurations().getIterationCount();
-        }
-        throw new IllegalArgumentException("ResourceLossListener: expected a MultiLayerNetwork or a ComputationGraph, got "
-                + network.getClass().getName());
+        return Iterations.count(network, "ResourceLossListener");
     }
 
     /** The resource at the latest iteration, with hard counts. */

@@ -20,11 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -122,22 +119,7 @@ public final class LatencyProfiler {
         MultiLayerNetwork net = new MultiLayerNetwork(list.setInputType(type).build());
         net.init();
         INDArray input = Nd4j.rand(dataType, shape(type));
-        for (int i = 0; i < warmup; i++) {
-            run(net, input);
-        }
-        double[] times = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
-            long start = System.nanoTime();
-            run(net, input);
-            times[i] = (System.nanoTime() - start) / 1e6;
-        }
-        Arrays.sort(times);
-        return repeats % 2 == 1 ? times[repeats / 2] : 0.5 * (times[repeats / 2 - 1] + times[repeats / 2]);
-    }
-
-    private static void run(MultiLayerNetwork net, INDArray input) {
-        net.output(input, false);
-        Nd4j.getExecutioner().commit();
+        return LatencyTiming.interleavedTimes(List.of(net), List.of(input), warmup, repeats, 0.5, () -> { })[0];
     }
 
     /** The plain DL4J layers the searched network has in place of the timed layer. */
@@ -211,27 +193,12 @@ public final class LatencyProfiler {
 
     /** The ND4J backend in use: "CPU", "CUDA", ... */
     static String backend() {
-        String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend");
-        return backend == null ? Nd4j.getBackend().getClass().getSimpleName() : backend;
+        return LatencyTiming.backend();
     }
 
-    /** What ND4J reports about the machine, plus the JVM and OS. */
+    /** What ND4J reports about the machine (its strings, numbers and booleans), plus the JVM and OS. */
     static Map<String, String> environment() {
-        Map<String, String> out = new TreeMap<>();
-        Properties p = Nd4j.getExecutioner().getEnvironmentInformation();
-        for (String key : p.stringPropertyNames()) {
-            out.put(key, p.getProperty(key));
-        }
-        p.forEach((k, v) -> {
-            if (v instanceof Number || v instanceof Boolean) {
-                out.put(String.valueOf(k), String.valueOf(v));
-            }
-        });
-        out.put("os.arch", System.getProperty("os.arch"));
-        out.put("os.name", System.getProperty("os.name"));
-        out.put("java.version", System.getProperty("java.version"));
-        out.put("availableProcessors", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        return out;
+        return LatencyTiming.environment(true);
     }
 
     /** Settings of a profiler; each setter checks its value. */

@@ -2,16 +2,11 @@ package io.dl4jdms.resource;
 
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonInclude;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.annotation.JsonPropertyOrder;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,36 +32,22 @@ import java.util.Objects;
  * an inner node it is the mean of the two neighbouring slopes (what a central difference gives), so the
  * latency gradient is defined at every count.
  */
-@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
-        isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public final class LatencyTable {
-
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    private String backend;
-    private String dataType;
-    private int batchSize;
-    private int warmup;
-    private int repeats;
-    private Map<String, String> environment = new LinkedHashMap<>();
-    private List<Entry> layers = new ArrayList<>();
+@JsonPropertyOrder({"backend", "dataType", "batchSize", "warmup", "repeats", "environment", "layers"})
+public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
 
     private LatencyTable() {
     }
 
     LatencyTable(String backend, String dataType, int batchSize, int warmup, int repeats,
                  Map<String, String> environment, List<Entry> layers) {
+        super(backend, dataType, requireBatchSize(batchSize), warmup, repeats, environment, layers);
+    }
+
+    private static int requireBatchSize(int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("latency table: batch size must be >= 1, got " + batchSize);
         }
-        this.backend = backend;
-        this.dataType = dataType;
-        this.batchSize = batchSize;
-        this.warmup = warmup;
-        this.repeats = repeats;
-        this.environment = new LinkedHashMap<>(environment);
-        this.layers = new ArrayList<>(layers);
+        return batchSize;
     }
 
     /** A table of times measured elsewhere (e.g. on the target device), at the given batch size. */
@@ -78,7 +59,7 @@ public final class LatencyTable {
     @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
             isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE)
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static final class Entry {
+    public static final class Entry implements MeasuredTable.Named {
         private String name;
         private String type;
         private long[] inChannels;
@@ -154,6 +135,7 @@ public final class LatencyTable {
             }
         }
 
+        @Override
         public String name() {
             return name;
         }
@@ -272,100 +254,19 @@ public final class LatencyTable {
         }
     }
 
-    /** The backend the times were measured on (e.g. CPU, CUDA), or "given". */
-    public String backend() {
-        return backend;
-    }
-
-    public String dataType() {
-        return dataType;
-    }
-
-    /** The minibatch size the times are for. */
-    public int batchSize() {
-        return batchSize;
-    }
-
-    public int warmup() {
-        return warmup;
-    }
-
-    public int repeats() {
-        return repeats;
-    }
-
-    /** What the profiler recorded about the machine and the backend. */
-    public Map<String, String> environment() {
-        return Collections.unmodifiableMap(environment);
-    }
-
-    public List<Entry> entries() {
-        return Collections.unmodifiableList(layers);
-    }
-
-    /**
-     * The entry of a layer.
-     *
-     * @throws IllegalArgumentException naming the layers the table holds, if it has none of that name
-     */
-    public Entry entry(String name) {
-        for (Entry e : layers) {
-            if (e.name.equals(name)) {
-                return e;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        layers.forEach(e -> names.add(e.name));
-        throw new IllegalArgumentException("latency table: no entry for layer '" + name + "'; it has " + names);
-    }
-
-    public String toJson() {
-        try {
-            return MAPPER.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Reads a table from JSON; every entry is checked. */
     public static LatencyTable fromJson(String json) {
-        try {
-            return checked(MAPPER.readValue(json, LatencyTable.class));
-        } catch (IOException e) {
-            throw new UncheckedIOException("latency table: cannot read the JSON", e);
-        }
-    }
-
-    public void write(File file) throws IOException {
-        MAPPER.writeValue(file, this);
+        return checked(readJson(json, LatencyTable.class));
     }
 
     /** Reads a table from a JSON file; every entry is checked. */
     public static LatencyTable read(File file) throws IOException {
-        return checked(MAPPER.readValue(file, LatencyTable.class));
+        return checked(readJson(file, LatencyTable.class));
     }
 
     private static LatencyTable checked(LatencyTable table) {
-        if (table.batchSize < 1) {
-            throw new IllegalArgumentException("latency table: batch size must be >= 1, got " + table.batchSize);
-        }
-        table.layers.forEach(Entry::validate);
+        requireBatchSize(table.batchSize());
+        table.entries().forEach(Entry::validate);
         return table;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        if (!(o instanceof LatencyTable)) {
-            return false;
-        }
-        LatencyTable t = (LatencyTable) o;
-        return Objects.equals(backend, t.backend) && Objects.equals(dataType, t.dataType) && batchSize == t.batchSize
-                && warmup == t.warmup && repeats == t.repeats && environment.equals(t.environment)
-                && layers.equals(t.layers);
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(backend, dataType, batchSize, layers);
     }
 }

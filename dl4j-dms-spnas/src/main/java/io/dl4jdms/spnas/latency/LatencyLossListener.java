@@ -2,9 +2,8 @@ package io.dl4jdms.spnas.latency;
 
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.layers.SuperkernelParamInitializer;
+import io.dl4jdms.listeners.Iterations;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -81,14 +80,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
     }
 
     private static long iterationCount(Model network) {
-        if (network instanceof ComputationGraph) {
-            return ((ComputationGraph) network).getConfiguration().getIterationCount();
-        }
-        if (network instanceof MultiLayerNetwork) {
-            return ((MultiLayerNetwork) network).getLayerWiseConfigurations().getIterationCount();
-        }
-        throw new IllegalArgumentException("LatencyLossListener: expected a MultiLayerNetwork or a ComputationGraph, got "
-                + network.getClass().getName());
+        return Iterations.count(network, "LatencyLossListener");
     }
 
     /** The model's runtime at the latest iteration (in the layers' mode: exact table entries when hard), ms. */

@@ -1,5 +1,6 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.resource.LatencyTiming;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.SuperkernelSpace;
 import org.deeplearning4j.nn.api.Model;
@@ -8,18 +9,14 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
@@ -186,22 +183,7 @@ public final class LatencyProfiler {
             setThreads(threads, threads, threads);
         }
         try {
-            double[][] times = new double[networks.size()][repeats];
-            for (int r = -warmup; r < repeats; r++) {
-                for (int n = 0; n < networks.size(); n++) {
-                    long start = System.nanoTime();
-                    run(networks.get(n), inputs.get(n));
-                    if (r >= 0) {
-                        times[n][r] = (System.nanoTime() - start) / 1e6;
-                    }
-                }
-                roundDone.run();
-            }
-            double[] medians = new double[networks.size()];
-            for (int n = 0; n < medians.length; n++) {
-                medians[n] = quantile(times[n], quantile);
-            }
-            return medians;
+            return LatencyTiming.interleavedTimes(networks, inputs, warmup, repeats, quantile, roundDone);
         } finally {
             if (threads > 0) {
                 setThreads(previousThreads, previousMasterThreads, previousBlasThreads);
@@ -225,49 +207,19 @@ public final class LatencyProfiler {
         return identity;
     }
 
-    private static void run(Model net, INDArray input) {
-        if (net instanceof ComputationGraph) {
-            ((ComputationGraph) net).outputSingle(false, input);
-        } else if (net instanceof MultiLayerNetwork) {
-            ((MultiLayerNetwork) net).output(input, false);
-        } else {
-            throw new IllegalArgumentException("latency profiler: expected a ComputationGraph or a MultiLayerNetwork, got "
-                    + net.getClass().getName());
-        }
-        Nd4j.getExecutioner().commit();
-    }
-
     /** The q-quantile of the values, interpolated linearly between order statistics (q = 0.5: the median). */
     static double quantile(double[] values, double q) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        double position = q * (sorted.length - 1);
-        int below = (int) Math.floor(position);
-        int above = Math.min(below + 1, sorted.length - 1);
-        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+        return LatencyTiming.quantile(values, q);
     }
 
     /** The ND4J backend in use: "CPU", "CUDA", ... */
     public static String backend() {
-        String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend");
-        return backend == null ? Nd4j.getBackend().getClass().getSimpleName() : backend;
+        return LatencyTiming.backend();
     }
 
-    /** What ND4J reports about the machine, plus the JVM and OS. */
+    /** What ND4J reports about the machine (its string values), plus the JVM and OS. */
     public static Map<String, String> environment() {
-        Map<String, String> out = new LinkedHashMap<>();
-        Properties p = Nd4j.getExecutioner().getEnvironmentInformation();
-        for (String key : p.stringPropertyNames()) {
-            Object value = p.get(key);
-            if (value instanceof String || value instanceof Number || value instanceof Boolean) {
-                out.put(key, String.valueOf(value));
-            }
-        }
-        out.put("os.arch", System.getProperty("os.arch"));
-        out.put("os.name", System.getProperty("os.name"));
-        out.put("java.version", System.getProperty("java.version"));
-        out.put("availableProcessors", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        return new java.util.TreeMap<>(out);
+        return LatencyTiming.environment(false);
     }
 
     public static final class Builder {

@@ -1,20 +1,15 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.resource.MeasuredTable;
 import io.dl4jdms.spnas.LayerRuntimeModel;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.SuperkernelSpace;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
-import org.nd4j.shade.jackson.annotation.JsonInclude;
-import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.annotation.JsonPropertyOrder;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,41 +29,24 @@ import java.util.Objects;
  * {@code ms[j][i]} is the median time of kernel size {@code kernelSizes[j]} with ratio
  * {@code expansionRatios[i]}.
  */
-@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
-        isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE)
-@JsonInclude(JsonInclude.Include.NON_NULL)
-public final class LatencyTable {
+@JsonPropertyOrder({"backend", "dataType", "batchSize", "warmup", "repeats", "fixedMs", "environment", "layers"})
+public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    private String backend;
-    private String dataType;
-    private int batchSize;
-    private int warmup;
-    private int repeats;
     private double fixedMs;
-    private Map<String, String> environment = new LinkedHashMap<>();
-    private List<Entry> layers = new ArrayList<>();
 
     private LatencyTable() {
     }
 
     LatencyTable(String backend, String dataType, int batchSize, int warmup, int repeats, double fixedMs,
                  Map<String, String> environment, List<Entry> layers) {
-        this.backend = backend;
-        this.dataType = dataType;
-        this.batchSize = batchSize;
-        this.warmup = warmup;
-        this.repeats = repeats;
+        super(backend, dataType, batchSize, warmup, repeats, environment, layers);
         this.fixedMs = fixedMs;
-        this.environment = new LinkedHashMap<>(environment);
-        this.layers = new ArrayList<>(layers);
     }
 
     /** The latencies of one searchable layer's candidates. */
     @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
             isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE)
-    public static final class Entry {
+    public static final class Entry implements MeasuredTable.Named {
         private String name;
         private int height;
         private int width;
@@ -104,6 +82,7 @@ public final class LatencyTable {
             this.skipMs = skipMs;
         }
 
+        @Override
         public String name() {
             return name;
         }
@@ -184,39 +163,9 @@ public final class LatencyTable {
         }
     }
 
-    /** The backend the times were measured on (e.g. CPU, CUDA). */
-    public String backend() {
-        return backend;
-    }
-
-    public String dataType() {
-        return dataType;
-    }
-
-    public int batchSize() {
-        return batchSize;
-    }
-
-    public int warmup() {
-        return warmup;
-    }
-
-    public int repeats() {
-        return repeats;
-    }
-
     /** The time of everything outside the searchable blocks, in ms. */
     public double fixedMs() {
         return fixedMs;
-    }
-
-    /** What the profiler recorded about the machine and the backend. */
-    public Map<String, String> environment() {
-        return Collections.unmodifiableMap(environment);
-    }
-
-    public List<Entry> entries() {
-        return Collections.unmodifiableList(layers);
     }
 
     /** A copy with another fixed part. */
@@ -224,62 +173,24 @@ public final class LatencyTable {
         if (!Double.isFinite(ms) || ms < 0) {
             throw new IllegalArgumentException("latency table: the fixed part must be finite and >= 0, got " + ms);
         }
-        return new LatencyTable(backend, dataType, batchSize, warmup, repeats, ms, environment, layers);
-    }
-
-    /**
-     * The entry of a searchable layer.
-     *
-     * @throws IllegalArgumentException naming the layers the table holds, if it has none of that name
-     */
-    public Entry entry(String name) {
-        for (Entry e : layers) {
-            if (e.name.equals(name)) {
-                return e;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        layers.forEach(e -> names.add(e.name));
-        throw new IllegalArgumentException("latency table: no entry for layer '" + name + "'; it has " + names);
-    }
-
-    public String toJson() {
-        try {
-            return MAPPER.writeValueAsString(this);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new LatencyTable(backend(), dataType(), batchSize(), warmup(), repeats(), ms, environment(), entries());
     }
 
     public static LatencyTable fromJson(String json) {
-        try {
-            return MAPPER.readValue(json, LatencyTable.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("latency table: cannot read the JSON", e);
-        }
-    }
-
-    public void write(File file) throws IOException {
-        MAPPER.writeValue(file, this);
+        return readJson(json, LatencyTable.class);
     }
 
     public static LatencyTable read(File file) throws IOException {
-        return MAPPER.readValue(file, LatencyTable.class);
+        return readJson(file, LatencyTable.class);
     }
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof LatencyTable)) {
-            return false;
-        }
-        LatencyTable t = (LatencyTable) o;
-        return Objects.equals(backend, t.backend) && Objects.equals(dataType, t.dataType) && batchSize == t.batchSize
-                && warmup == t.warmup && repeats == t.repeats && Double.compare(fixedMs, t.fixedMs) == 0
-                && environment.equals(t.environment) && layers.equals(t.layers);
+        return super.equals(o) && Double.compare(fixedMs, ((LatencyTable) o).fixedMs) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(backend, dataType, batchSize, fixedMs, layers);
+        return Objects.hash(backend(), dataType(), batchSize(), fixedMs, entries());
     }
 }
