@@ -155,20 +155,8 @@ class TopkGradientCheckTest {
         for (String key : TopkTestSupport.operatorKeys(net, TopkOperator.IMPORTANCE_KEY)) {
             assertEquals(0.0, gradient.getGradientFor(key).norm1Number().doubleValue(), 0.0, key);
         }
-        for (Map.Entry<String, Double> e : ratioGradients.entrySet()) {
-            INDArray a = net.paramTable().get(e.getKey());
-            double value = a.getDouble(0);
-            a.putScalar(0, value + EPSILON);
-            double plus = score(net, input, labels);
-            a.putScalar(0, value - EPSILON);
-            double minus = score(net, input, labels);
-            a.putScalar(0, value);
-            double numerical = (plus - minus) / (2 * EPSILON);
-            // The score is the mean over the minibatch; the raw gradient is the sum (the updater divides it).
-            double backprop = e.getValue() / BATCH;
-            double relative = Math.abs(backprop - numerical) / (Math.abs(backprop) + Math.abs(numerical));
-            assertTrue(relative < MAX_RELATIVE_ERROR, e.getKey() + ": backprop " + backprop + ", numerical " + numerical);
-        }
+        RatioCentralDifference.assertMatches(net, ratioGradients, () -> score(net, input, labels), BATCH, EPSILON,
+                MAX_RELATIVE_ERROR, 0.0);
 
         assertTrue(TopkTestSupport.checkGradients(net, input, labels, EPSILON, MAX_RELATIVE_ERROR, statistics),
                 "gradient check failed");

@@ -1,6 +1,7 @@
 package io.dl4jdms.supernet;
 
 import io.dl4jdms.layers.OperatorState;
+import io.dl4jdms.layers.RatioCentralDifference;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.supernet.ResNetSupernet.BlockType;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -105,21 +106,8 @@ class SupernetGradientCheckTest {
         }
         // DL4J's graph check (M2.1) skips the first value after every excluded parameter, and a comes right
         // after the batch-norm variance: every a is therefore also checked here by its own central difference.
-        for (Map.Entry<String, Double> e : ratioGradients.entrySet()) {
-            INDArray a = net.paramTable().get(e.getKey());
-            double value = a.getDouble(0);
-            a.putScalar(0, value + EPSILON);
-            double plus = net.score(data, true);
-            a.putScalar(0, value - EPSILON);
-            double minus = net.score(data, true);
-            a.putScalar(0, value);
-            double numerical = (plus - minus) / (2 * EPSILON);
-            // The score is the minibatch mean; the raw gradient is the sum (the updater divides it).
-            double backprop = e.getValue() / BATCH;
-            double scale = Math.abs(backprop) + Math.abs(numerical);
-            assertTrue(scale < 1e-8 || Math.abs(backprop - numerical) / scale < 1e-3,
-                    e.getKey() + ": backprop " + backprop + ", numerical " + numerical);
-        }
+        RatioCentralDifference.assertMatches(net, ratioGradients, () -> net.score(data, true), BATCH, EPSILON, 1e-3,
+                1e-8);
 
         Set<String> statistics = net.paramTable().keySet().stream()
                 .filter(k -> k.endsWith("_mean") || k.endsWith("_var") || k.endsWith("_log10stdev"))
