@@ -28,7 +28,8 @@ import java.util.Set;
  * hinge {@code (r_c - r_t)^2}; 0 below the target while the target is still moving. Once the schedule
  * has reached the final target the loss, by default, holds the resource at the target from both sides
  * ({@code |log(r_c / r_t)|}, {@code (r_c - r_t)^2}), so the search ends at the budget rather than below
- * it; {@link Builder#holdAtTarget(boolean) holdAtTarget(false)} keeps the paper's one-sided hinge.
+ * it; while held, within 5% of the target the kink of {@code |log|} is rounded to a parabola (continuous in value
+ * and slope), so the ratios settle at the target instead of swinging across it; {@link Builder#holdAtTarget(boolean) holdAtTarget(false)} keeps the paper's one-sided hinge.
  *
  * <p>Targets: {@link Builder#targetFraction} of the supernet or {@link Builder#targetAbsolute} (FLOPs as
  * multiply-accumulates per example, parameters, or milliseconds). Schedules: constant, linear, or the
@@ -67,6 +68,11 @@ public final class ResourceLossListener extends BaseTrainingListener {
     private final LossType lossType;
     private final long freezeDepthAt;
     private final boolean holdAtTarget;
+    /**
+     * Half-width, in {@code |log(r_c / r_t)|}, of the band around the target where the log hinge is rounded to a
+     * parabola: 5% of the target.
+     */
+    static final double SMOOTH_BAND = 0.05;
     private final long firstIteration;
 
     private double currentFraction = Double.NaN;
@@ -116,8 +122,17 @@ public final class ResourceLossListener extends BaseTrainingListener {
             currentLoss = 0;
             dLossDFraction = 0;
         } else if (lossType == LossType.LOG_HINGE) {
-            currentLoss = Math.abs(Math.log(rc / rt));
-            dLossDFraction = Math.signum(rc - rt) / rc;
+            double log = Math.log(rc / rt);
+            if (!holding || Math.abs(log) >= SMOOTH_BAND) {
+                currentLoss = Math.abs(log);
+                dLossDFraction = Math.signum(log) / rc;
+            } else {
+                // Held at the target: within SMOOTH_BAND of it the kink of |log| is rounded to a parabola that meets
+                // it in value and slope (its minimum is SMOOTH_BAND / 2, a constant): a constant-size push on both
+                // sides made the ratios swing across the target until the search ended.
+                currentLoss = (log * log / SMOOTH_BAND + SMOOTH_BAND) / 2;
+                dLossDFraction = log / SMOOTH_BAND / rc;
+            }
         } else {
             currentLoss = (rc - rt) * (rc - rt);
             dLossDFraction = 2 * (rc - rt);

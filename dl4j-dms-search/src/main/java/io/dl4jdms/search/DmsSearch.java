@@ -90,6 +90,7 @@ public final class DmsSearch {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         SearchData data = source.get();
         Files.createDirectories(settings.out);
+        log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
         InputType input = InputType.convolutional(data.height(), data.width(), data.channels());
         ResourceKind kind = settings.targetsParams() ? ResourceKind.PARAMS : ResourceKind.FLOPS;

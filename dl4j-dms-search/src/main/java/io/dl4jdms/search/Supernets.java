@@ -30,7 +30,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * its identity blocks one depth operator; a stage after the first opens with a stride-2 transition
  * block (projection shortcut, not removable). Widths and block counts scale with the multipliers.
  */
-class Supernets {
+public class Supernets {
 
     /** Base widths: stem and per stage. */
     static final int[] STAGE_WIDTHS = {12, 24, 48};
@@ -52,10 +52,17 @@ class Supernets {
     /** The supernet's configuration for the data's image size and classes. */
     ComputationGraphConfiguration configuration(SearchData data, double widthMultiplier, double depthMultiplier,
                                                 long seed) {
+        return configuration(data.height(), data.width(), data.channels(), data.classes(), widthMultiplier,
+                depthMultiplier, seed);
+    }
+
+    /** The supernet's configuration for images of {@code height x imageWidth x channels} and {@code classes} classes. */
+    public ComputationGraphConfiguration configuration(int height, int imageWidth, int channels, int classes,
+                                                       double widthMultiplier, double depthMultiplier, long seed) {
         SearchGraphBuilder g = new SearchGraphBuilder(new NeuralNetConfiguration.Builder().seed(seed)
                 .updater(new Adam(LEARNING_RATE)).weightInit(WeightInit.RELU).dataType(DataType.FLOAT));
         g.addInputs("in");
-        g.setInputTypes(InputType.convolutional(data.height(), data.width(), data.channels()));
+        g.setInputTypes(InputType.convolutional(height, imageWidth, channels));
         int stemWidth = scale(STAGE_WIDTHS[0], widthMultiplier);
         g.addWidthGroup("s0_width", stemWidth, "in");
         convBn(g, "stem", 3, 2, stemWidth, "in", true);
@@ -90,7 +97,7 @@ class Supernets {
             }
         }
         g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), x);
-        g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(data.classes())
+        g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes)
                 .activation(Activation.SOFTMAX).build(), "pool");
         g.setOutputs("out");
         return g.build();

@@ -1,6 +1,9 @@
 package io.dl4jdms.layers.impl;
 
+import io.dl4jdms.layers.OneDnn;
 import io.dl4jdms.layers.TopkParamInitializer;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
@@ -58,9 +61,13 @@ final class OutputStage {
                 mean = params.apply(TopkParamInitializer.MEAN_KEY);
                 variance = params.apply(TopkParamInitializer.VAR_KEY);
             }
-            normalizeInPlace(z, mean, variance, settings.epsilon(), axis);
-            Broadcast.mul(z, params.apply(TopkParamInitializer.GAMMA_KEY), z, axis);
-            Broadcast.add(z, params.apply(TopkParamInitializer.BETA_KEY), z, axis);
+            if (fastPath(z)) {
+                batchNorm(z, mean, variance, params, settings, z);
+            } else {
+                normalizeInPlace(z, mean, variance, settings.epsilon(), axis);
+                Broadcast.mul(z, params.apply(TopkParamInitializer.GAMMA_KEY), z, axis);
+                Broadcast.add(z, params.apply(TopkParamInitializer.BETA_KEY), z, axis);
+            }
         }
         INDArray activated = settings.activation().getActivation(z, training);
         return Broadcast.mul(activated, mask, activated, axis);
@@ -86,6 +93,9 @@ final class OutputStage {
         INDArray batchMean = null;
         INDArray batchVariance = null;
         INDArray preActivation = z;
+        if (settings.batchNorm() && fastPath(z)) {
+            return fastBackprop(z, epsilon, mask, settings, params, gradientViews, reduce);
+        }
         if (settings.batchNorm()) {
             batchMean = z.mean(reduce);
             batchVariance = z.var(false, reduce);
@@ -113,14 +123,76 @@ final class OutputStage {
         INDArray epsilonZ = Broadcast.sub(dNormalized, meanD, dNormalized, axis);
         epsilonZ.subi(Broadcast.mul(normalized, meanDx, normalized, axis));
         Broadcast.div(epsilonZ, standardDeviation(batchVariance, settings.epsilon()), epsilonZ, axis);
-        // Running statistics: a pseudo-gradient for a NoOp updater, as DL4J's BatchNormalization does:
-        // stat - (1 - decay) * (stat - batch) = decay * stat + (1 - decay) * batch.
+        runningStatisticSteps(batchMean, batchVariance, settings, params, gradientViews);
+        return new Backprop(epsilonZ, maskGradient);
+    }
+
+    /**
+     * Whether the normalisation runs as libnd4j's {@code batchnorm} / {@code batchnorm_bp} ops (oneDNN in the
+     * oneDNN build): float data and {@link OneDnn#active()}. Otherwise, and always in double precision, it runs as
+     * the ND4J array expressions above, the reference the fast path is tested against.
+     */
+    private static boolean fastPath(INDArray z) {
+        return OneDnn.fastPathFor(z.dataType());
+    }
+
+    /** The fast path of {@link #backprop}: the same results through libnd4j's batch-norm ops. */
+    private static Backprop fastBackprop(INDArray z, INDArray epsilon, INDArray mask, Settings settings,
+                                         Function<String, INDArray> params, Function<String, INDArray> gradientViews,
+                                         int[] reduce) {
+        int axis = settings.channelAxis();
+        INDArray batchMean = z.mean(reduce);
+        INDArray batchVariance = z.var(false, reduce);
+        INDArray preActivation = batchNorm(z, batchMean, batchVariance, params, settings, z.ulike());
+        IActivation activation = settings.activation();
+        INDArray activated = activation.getActivation(preActivation.dup(), true);
+        double[] maskGradient = activated.muli(epsilon).sum(reduce).toDoubleVector();
+        INDArray epsilonActivated = Broadcast.mul(epsilon, mask, epsilon.ulike(), axis);
+        INDArray epsilonPre = activation.backprop(preActivation, epsilonActivated).getFirst();
+
+        INDArray epsilonZ = z.ulike();
+        INDArray dMean = batchMean.ulike();
+        INDArray dVariance = batchVariance.ulike();
+        INDArray dGamma = batchMean.ulike();
+        INDArray dBeta = batchMean.ulike();
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm_bp")
+                .addInputs(z, batchMean, batchVariance, params.apply(TopkParamInitializer.GAMMA_KEY),
+                        params.apply(TopkParamInitializer.BETA_KEY), epsilonPre)
+                .addOutputs(epsilonZ, dMean, dVariance, dGamma, dBeta)
+                .addIntegerArguments(1, 1, axis)
+                .addFloatingPointArguments(settings.epsilon())
+                .build());
+        gradientViews.apply(TopkParamInitializer.GAMMA_KEY).assign(dGamma);
+        gradientViews.apply(TopkParamInitializer.BETA_KEY).assign(dBeta);
+        runningStatisticSteps(batchMean, batchVariance, settings, params, gradientViews);
+        return new Backprop(epsilonZ, maskGradient);
+    }
+
+    /** {@code gamma * (x - mean) / sqrt(variance + epsilon) + beta} per channel into {@code out} (may be x). */
+    private static INDArray batchNorm(INDArray x, INDArray mean, INDArray variance, Function<String, INDArray> params,
+                                      Settings settings, INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
+                .addInputs(x, mean, variance, params.apply(TopkParamInitializer.GAMMA_KEY),
+                        params.apply(TopkParamInitializer.BETA_KEY))
+                .addOutputs(out)
+                .addIntegerArguments(1, 1, settings.channelAxis())
+                .addFloatingPointArguments(settings.epsilon())
+                .build());
+        return out;
+    }
+
+    /**
+     * The running statistics' pseudo-gradients for a NoOp updater, as DL4J's BatchNormalization writes them:
+     * {@code stat - (1 - decay) * (stat - batch) = decay * stat + (1 - decay) * batch}.
+     */
+    private static void runningStatisticSteps(INDArray batchMean, INDArray batchVariance, Settings settings,
+                                              Function<String, INDArray> params,
+                                              Function<String, INDArray> gradientViews) {
         double rate = 1.0 - settings.decay();
         gradientViews.apply(TopkParamInitializer.MEAN_KEY)
                 .assign(params.apply(TopkParamInitializer.MEAN_KEY).sub(batchMean).muli(rate));
         gradientViews.apply(TopkParamInitializer.VAR_KEY)
                 .assign(params.apply(TopkParamInitializer.VAR_KEY).sub(batchVariance).muli(rate));
-        return new Backprop(epsilonZ, maskGradient);
     }
 
     /** A parameter of a layer as a vector: its row-vector view reshaped. */

@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** The implementation of {@link WidthMaskVertex}: multiplies each channel of the stream by its mask value. */
 public class WidthMaskVertexImpl extends ParameterlessVertex {
@@ -26,7 +28,8 @@ public class WidthMaskVertexImpl extends ParameterlessVertex {
         requireInputs();
         INDArray x = inputs[0];
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
-        return out.assign(x.mul(broadcastable(inputs[1], x)));
+        Nd4j.exec(new MulOp(x, broadcastable(inputs[1], x), out));
+        return out;
     }
 
     @Override
@@ -36,7 +39,7 @@ public class WidthMaskVertexImpl extends ParameterlessVertex {
         INDArray mask = inputs[1];
         INDArray epsilonX = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                 epsilon.shape(), 'c');
-        epsilonX.assign(epsilon.mul(broadcastable(mask, x)));
+        Nd4j.exec(new MulOp(epsilon, broadcastable(mask, x), epsilonX));
         INDArray product = epsilon.mul(x);
         INDArray perChannel = x.rank() == 2 ? product
                 : product.sum(format == CNN2DFormat.NHWC ? new int[] {1, 2} : new int[] {2, 3});

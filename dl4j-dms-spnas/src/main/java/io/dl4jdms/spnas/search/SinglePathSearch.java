@@ -298,6 +298,7 @@ public final class SinglePathSearch {
             data = data.subset(Settings.EMBEDDED_TRAIN_PER_CLASS, Settings.EMBEDDED_TEST_PER_CLASS);
         }
         Files.createDirectories(outputDirectory);
+        log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
         SinglePathOutcome outcome = new SinglePathOutcome();
         outcome.data = data.describe();
