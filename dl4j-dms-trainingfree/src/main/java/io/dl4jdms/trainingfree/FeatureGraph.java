@@ -2,7 +2,7 @@ package io.dl4jdms.trainingfree;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
@@ -104,17 +104,44 @@ final class FeatureGraph {
         conf.setTopologicalOrder(null);
         conf.setTopologicalOrderStr(null);
         conf.setValidateOutputLayerConfig(false);
+        // backpropGradient after feedForward: BatchNormalization keeps forward arrays that a training workspace
+        // would have closed by then ("outdated workspace pointer" in M2.1)
+        conf.setTrainingWorkspaceMode(WorkspaceMode.NONE);
         if (seed != null) {
-            conf.getDefaultConfiguration().setSeed(seed);
-            for (GraphVertex v : conf.getVertices().values()) {
-                if (v instanceof LayerVertex layer) {
-                    layer.getLayerConf().setSeed(seed);
-                }
-            }
+            conf.getDefaultConfiguration().setSeed(seed);   // DL4J seeds its generator with this in init()
         }
         ComputationGraph graph = new ComputationGraph(conf);
-        graph.init();
+        if (seed == null) {
+            graph.init();
+        } else {
+            initialise(graph);
+        }
         return new FeatureGraph(graph.convertDataType(DataType.DOUBLE), feature);
+    }
+
+    /**
+     * Initialises {@code graph} (DL4J reseeds ND4J's random generator in {@code init()}) on a thread of its own:
+     * ND4J's generator is per thread, so the caller's generator is left as it was.
+     */
+    private static void initialise(ComputationGraph graph) {
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread thread = new Thread(() -> {
+            try {
+                graph.init();
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }, "dl4j-dms-initialise");
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while initialising the network", e);
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
     }
 
     /** The name of the network's single output layer. */

@@ -21,7 +21,8 @@ import java.util.Set;
  *
  * <p>As the authors compute it: the network with its own weights (at initialisation), in training mode, so batch
  * normalisation uses the statistics of the whole minibatch and each row's gradient flows through them (one
- * forward pass of the minibatch per row, the error one on that row's features and zero elsewhere); features at
+ * forward and backward pass of the whole minibatch per row, the error one on that row's features and zero
+ * elsewhere); features at
  * the input of the output layer by default ({@link Builder#logits()}: the output layer without its activation,
  * as TE-NAS); weights are the parameters keyed {@code W} (dense, convolution, depthwise), {@code pW}
  * (separable pointwise) and {@code RW} (recurrent), not biases, normalisation or this project's search
@@ -137,6 +138,7 @@ public final class NtkCondition {
         int n = (int) images.size(0);
         INDArray jacobian = Nd4j.create(DataType.DOUBLE, n, columns);
         for (int i = 0; i < n; i++) {
+            // backpropGradient clears every vertex's input, so each row needs its own forward pass
             INDArray out = graph.feedForward(new INDArray[] {images}, true, false).get(features.vertex());
             INDArray error = Nd4j.zeros(DataType.DOUBLE, out.shape());
             error.get(NDArrayIndex.point(i)).assign(1.0);
@@ -149,8 +151,8 @@ public final class NtkCondition {
                         .assign(g.reshape(length));
                 at += length;
             }
-            graph.clearLayersStates();
         }
+        graph.clearLayersStates();
         return jacobian;
     }
 
