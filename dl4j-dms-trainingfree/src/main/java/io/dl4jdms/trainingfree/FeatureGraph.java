@@ -108,7 +108,9 @@ final class FeatureGraph {
         // would have closed by then ("outdated workspace pointer" in M2.1)
         conf.setTrainingWorkspaceMode(WorkspaceMode.NONE);
         if (seed != null) {
-            conf.getDefaultConfiguration().setSeed(seed);   // DL4J seeds its generator with this in init()
+            // DL4J seeds ND4J's generator with this in init(); ND4J's native generator seeded with 0 is not
+            // repeatable, so every seed maps to an odd one
+            conf.getDefaultConfiguration().setSeed(2 * seed + 1);
         }
         ComputationGraph graph = new ComputationGraph(conf);
         if (seed == null) {
@@ -120,8 +122,8 @@ final class FeatureGraph {
     }
 
     /**
-     * Initialises {@code graph} (DL4J reseeds ND4J's random generator in {@code init()}) on a thread of its own:
-     * ND4J's generator is per thread, so the caller's generator is left as it was.
+     * Initialises {@code graph} on a thread of its own: DL4J's {@code init()} reseeds ND4J's random generator, which
+     * is per thread, so the caller's generator is left as it was.
      */
     private static void initialise(ComputationGraph graph) {
         RuntimeException[] failure = new RuntimeException[1];
