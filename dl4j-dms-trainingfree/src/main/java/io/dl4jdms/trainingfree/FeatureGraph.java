@@ -2,6 +2,7 @@ package io.dl4jdms.trainingfree;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -9,6 +10,7 @@ import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import io.dl4jdms.layers.SearchableLayer;
@@ -35,6 +37,8 @@ final class FeatureGraph {
 
     /** The feature vertex meaning "the network's logits": its output layer with an identity activation. */
     static final String LOGITS = "logits";
+    /** The name of the loss layer {@link #withSelectedSumLoss()} adds. */
+    static final String LOSS = "ntk_sum";
 
     private final ComputationGraph graph;
     private final String vertex;
@@ -240,6 +244,29 @@ final class FeatureGraph {
         // feedForward, not output: output() fails on a BatchNormalization that is the graph's output in M2.1
         INDArray out = graph.feedForward(new INDArray[] {input.castTo(DataType.DOUBLE)}, train, true).get(vertex);
         return out.reshape(out.size(0), out.length() / out.size(0));
+    }
+
+    /**
+     * This graph with a {@link SelectedSumLoss} layer ({@code ntk_sum}, identity activation) on the feature
+     * vertex, the same weights, training workspaces on: for 2D features only.
+     */
+    ComputationGraph withSelectedSumLoss() {
+        ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+        NeuralNetConfiguration layer = conf.getDefaultConfiguration().clone();
+        layer.setLayer(new LossLayer.Builder(new SelectedSumLoss()).activation(Activation.IDENTITY).name(LOSS).build());
+        conf.getVertices().put(LOSS, new LayerVertex(layer, null));
+        conf.getVertexInputs().put(LOSS, List.of(vertex));
+        conf.setNetworkOutputs(List.of(LOSS));
+        conf.setTopologicalOrder(null);
+        conf.setTopologicalOrderStr(null);
+        conf.setTrainingWorkspaceMode(WorkspaceMode.ENABLED);
+        ComputationGraph lossGraph = new ComputationGraph(conf);
+        lossGraph.init();
+        lossGraph = lossGraph.convertDataType(DataType.DOUBLE);
+        for (Map.Entry<String, INDArray> p : lossGraph.paramTable().entrySet()) {
+            p.getValue().assign(graph.getParam(p.getKey()));
+        }
+        return lossGraph;
     }
 
     ComputationGraph graph() {

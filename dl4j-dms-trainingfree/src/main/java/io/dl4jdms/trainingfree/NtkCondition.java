@@ -137,12 +137,23 @@ public final class NtkCondition {
         }
         int n = (int) images.size(0);
         INDArray jacobian = Nd4j.create(DataType.DOUBLE, n, columns);
+        long[] shape = graph.feedForward(new INDArray[] {images}, false, true).get(features.vertex()).shape();
+        ComputationGraph loss = shape.length == 2 ? features.withSelectedSumLoss() : null;
         for (int i = 0; i < n; i++) {
-            // backpropGradient clears every vertex's input, so each row needs its own forward pass
-            INDArray out = graph.feedForward(new INDArray[] {images}, true, false).get(features.vertex());
-            INDArray error = Nd4j.zeros(DataType.DOUBLE, out.shape());
+            INDArray error = Nd4j.zeros(DataType.DOUBLE, shape);
             error.get(NDArrayIndex.point(i)).assign(1.0);
-            Gradient gradient = graph.backpropGradient(error);
+            Gradient gradient;
+            if (loss != null) {
+                // DL4J's own training pass (with its workspaces): the loss's gradient is the error
+                loss.setInputs(images);
+                loss.setLabels(error);
+                loss.computeGradientAndScore();
+                gradient = loss.gradient();
+            } else {
+                // backpropGradient clears every vertex's input, so each row needs its own forward pass
+                graph.feedForward(new INDArray[] {images}, true, false);
+                gradient = graph.backpropGradient(error);
+            }
             long at = 0;
             for (String key : keys) {
                 INDArray g = gradient.getGradientFor(key);

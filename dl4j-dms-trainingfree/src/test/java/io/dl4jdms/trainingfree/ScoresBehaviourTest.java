@@ -85,12 +85,15 @@ class ScoresBehaviourTest {
                 j[i][e] = (plus.getDouble(i) - minus.getDouble(i)) / (2 * h);
             }
         }
-        // the analytic rows, from the same path NtkCondition takes
+        // the analytic rows by backpropGradient of the one-hot error; their kernel is NtkCondition's
+        INDArray rows = Nd4j.create(DataType.DOUBLE, 3, w1.length() + w2.length());
         for (int i = 0; i < 3; i++) {
             INDArray out = features.graph().feedForward(new INDArray[] {x}, true, false).get("pool");
             INDArray error = Nd4j.zeros(DataType.DOUBLE, out.shape());
             error.get(NDArrayIndex.point(i)).assign(1.0);
             var gradient = features.graph().backpropGradient(error);
+            rows.getRow(i).assign(Nd4j.concat(0, gradient.getGradientFor("c1_W").reshape(-1).dup(),
+                    gradient.getGradientFor("c2_W").reshape(-1).dup()));
             for (int e = 0; e < entries.length; e++) {
                 double analytic = gradient.getGradientFor(entries[e][0] == 0 ? "c1_W" : "c2_W").reshape(-1)
                         .getDouble(entries[e][1]);
@@ -99,6 +102,8 @@ class ScoresBehaviourTest {
             }
         }
         assertTrue(p1 > 17);
+        INDArray reference = rows.mmul(rows.transpose());
+        assertEquals(0.0, theta.sub(reference).amaxNumber().doubleValue(), 1e-10 * reference.amaxNumber().doubleValue());
         assertEquals(3, theta.rows());
         assertEquals(0.0, theta.sub(theta.transpose()).amaxNumber().doubleValue(), 1e-9 * theta.amaxNumber().doubleValue());
     }
