@@ -4,6 +4,9 @@ import io.dl4jdms.supernet.MobileNetV2Supernet;
 import io.dl4jdms.supernet.ResNetSupernet;
 import io.dl4jdms.supernet.SupernetBuilder;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
@@ -56,6 +59,21 @@ public record Architecture(String family, int stemWidth, int stemStride, int[] s
         return new Architecture(family, 8, 2, new int[] {8, 16, 32}, new int[] {1, 1, 1}, new int[] {1, 2, 2}, 1.0);
     }
 
+    @Override
+    public int[] stageWidths() {
+        return stageWidths.clone();
+    }
+
+    @Override
+    public int[] blocksPerStage() {
+        return blocksPerStage.clone();
+    }
+
+    @Override
+    public int[] strides() {
+        return strides.clone();
+    }
+
     public int stages() {
         return stageWidths.length;
     }
@@ -76,9 +94,8 @@ public record Architecture(String family, int stemWidth, int stemStride, int[] s
         builder.input(height, width, channels).classes(classes).stemWidth(stemWidth).stemStride(stemStride)
                 .stageWidths(stageWidths).blocksPerStage(blocksPerStage).strides(strides)
                 .widthMultiplier(widthMultiplier)
-                .globalConfiguration(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(seed)
-                        .updater(new org.nd4j.linalg.learning.config.Adam(1e-3))
-                        .weightInit(org.deeplearning4j.nn.weights.WeightInit.RELU));
+                .globalConfiguration(new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(1e-3))
+                        .weightInit(WeightInit.RELU));
         if (builder instanceof MobileNetV2Supernet.Builder mobile && stages() != 4) {
             int[] expansions = new int[stages()];
             Arrays.fill(expansions, 6);

@@ -36,7 +36,7 @@ import java.util.Set;
 final class FeatureGraph {
 
     /** The feature vertex meaning "the network's logits": its output layer with an identity activation. */
-    static final String LOGITS = "logits";
+    static final String LOGITS = "<logits>";
     /** The name of the loss layer {@link #withSelectedSumLoss()} adds. */
     static final String LOSS = "ntk_sum";
 
