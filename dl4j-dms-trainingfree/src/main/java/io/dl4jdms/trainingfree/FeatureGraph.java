@@ -1,5 +1,7 @@
 package io.dl4jdms.trainingfree;
 
+import io.dl4jdms.layers.SearchableLayer;
+import io.dl4jdms.layers.SuperkernelDepthwise;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -13,8 +15,6 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import io.dl4jdms.layers.SearchableLayer;
-import io.dl4jdms.layers.SuperkernelDepthwise;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

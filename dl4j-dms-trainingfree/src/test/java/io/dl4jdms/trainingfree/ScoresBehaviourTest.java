@@ -108,6 +108,35 @@ class ScoresBehaviourTest {
         assertEquals(0.0, theta.sub(theta.transpose()).amaxNumber().doubleValue(), 1e-9 * theta.amaxNumber().doubleValue());
     }
 
+    /** conv 3x3 (4, ReLU; built-in batch normalisation when {@code topk}) -> average pool -> softmax. */
+    private static ComputationGraph oneConvolution(boolean topk) {
+        org.deeplearning4j.nn.conf.layers.Layer conv = topk
+                ? new io.dl4jdms.layers.TopkConv.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same)
+                        .hasBias(false).batchNorm(true).activation(Activation.RELU).build()
+                : new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same).hasBias(false)
+                        .activation(Activation.RELU).build();
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(4).weightInit(WeightInit.RELU)
+                .graphBuilder().addInputs("in").setInputTypes(INPUT)
+                .addLayer("c", conv, "in")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out").build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    /** The built-in normalisation of TopkConv is the identity too: the same L^E as the plain convolution. */
+    @Test
+    void builtInNormalisationIsTheIdentity() {
+        LengthDistortion score = LengthDistortion.builder().initialisations(2).seed(3).build();
+        double[] plain = score.scores(oneConvolution(false), INPUT);
+        double[] topk = score.scores(oneConvolution(true), INPUT);
+        assertEquals(plain[0], topk[0], 1e-9 * plain[0]);
+        assertEquals(plain[1], topk[1], 1e-9 * plain[1]);
+    }
+
     @Test
     void lengthDistortionIsRepeatableForASeedAndDiffersAcrossSeeds() {
         ComputationGraph net = convNet();
