@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code dms} command: differentiable model scaling for Deeplearning4j. */
 @Command(name = "dms", mixinStandardHelpOptions = true, version = "dl4j-dms 0.1.0",
         description = "Searches the width and depth of a Deeplearning4j network for a budget (dms search), or its "
-                + "kernel sizes and expansion ratios for a latency target (dms spnas).",
-        subcommands = {SearchCommand.class, SpnasCommand.class})
+                + "kernel sizes and expansion ratios for a latency target (dms spnas); ranks architectures (dms rank) or scales "
+                + "one up to a budget (dms scale) with training-free scores.",
+        subcommands = {SearchCommand.class, SpnasCommand.class, RankCommand.class, ScaleCommand.class})
 public final class DmsCommand implements Runnable {
 
     @CommandLine.Spec

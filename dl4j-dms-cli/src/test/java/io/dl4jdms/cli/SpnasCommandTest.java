@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SpnasCommandTest {
 
     /** Three class folders of five 12x12 images, each class a different brightness plus noise. */
-    private static Path imageFolders(Path dir) throws IOException {
+    static Path imageFolders(Path dir) throws IOException {
         Random random = new Random(3);
         for (int c = 0; c < 3; c++) {
             Path folder = Files.createDirectories(dir.resolve("class" + c));
