@@ -122,7 +122,10 @@ public final class OneDnn {
         return "oneDNN fast path off: DL4J's layer helpers are disabled (-D" + HELPERS_PROPERTY + "=false turns them on)";
     }
 
-    /** Logs {@link #status()} once per JVM, at info level when on and at warn level when off. */
+    /**
+     * Logs {@link #status()} once per JVM, at info level when on and at warn level when off; the first
+     * {@code TopkConv} or {@code SuperkernelDepthwise} layer built calls it.
+     */
     public static void logStatusOnce() {
         if (LOGGED.compareAndSet(false, true)) {
             if (active()) {

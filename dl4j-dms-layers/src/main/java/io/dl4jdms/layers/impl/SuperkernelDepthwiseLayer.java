@@ -31,6 +31,7 @@ public class SuperkernelDepthwiseLayer extends DepthwiseConvolution2DLayer imple
 
     public SuperkernelDepthwiseLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        io.dl4jdms.layers.OneDnn.logStatusOnce();
     }
 
     @Override

@@ -22,6 +22,7 @@ public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerS
 
     public TopkConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        io.dl4jdms.layers.OneDnn.logStatusOnce();
     }
 
     @Override
