@@ -26,7 +26,9 @@ import java.util.Set;
  * the input of the output layer by default ({@link Builder#logits()}: the output layer without its activation,
  * as TE-NAS); weights are the parameters keyed {@code W} (dense, convolution, depthwise), {@code pW}
  * (separable pointwise) and {@code RW} (recurrent), not biases, normalisation or this project's search
- * parameters. Everything in double precision; the eigenvalues by {@link SymmetricEigen Jacobi rotations}.
+ * parameters. The passes run in float by default (as the authors' code; the oneDNN fast path), or in double
+ * ({@link Builder#dataType}); {@code Theta} and its eigenvalues ({@link SymmetricEigen Jacobi rotations}) are
+ * always computed in double.
  *
  * <p>A non-finite {@code Theta} or one with {@code lambda_min <= 1e-12 lambda_max} is reported as
  * {@link Status#NOT_FINITE} or {@link Status#SINGULAR}, with {@code kappa} NaN or infinite: {@link Ranking}
@@ -42,10 +44,12 @@ public final class NtkCondition {
 
     private final String featureVertex;
     private final Set<String> weightKeys;
+    private final DataType dataType;
 
     private NtkCondition(Builder b) {
         this.featureVertex = b.featureVertex;
         this.weightKeys = b.weightKeys;
+        this.dataType = b.dataType;
     }
 
     public static Builder builder() {
@@ -95,7 +99,7 @@ public final class NtkCondition {
                     + (images == null ? "none" : images.rank() < 2 ? "an array of rank " + images.rank()
                     : images.size(0) + " image(s)"));
         }
-        INDArray jacobian = jacobian(FeatureGraph.of(model, featureVertex), images.castTo(DataType.DOUBLE));
+        INDArray jacobian = jacobian(FeatureGraph.of(model, featureVertex), images.castTo(dataType));
         return jacobian.mmul(jacobian.transpose());
     }
 
@@ -137,10 +141,16 @@ public final class NtkCondition {
         }
         int n = (int) images.size(0);
         INDArray jacobian = Nd4j.create(DataType.DOUBLE, n, columns);
-        long[] shape = graph.feedForward(new INDArray[] {images}, false, true).get(features.vertex()).shape();
+        long[] shape = graph.feedForward(new INDArray[] {images.castTo(DataType.DOUBLE)}, false, true)
+                .get(features.vertex()).shape();
         ComputationGraph loss = shape.length == 2 ? features.withSelectedSumLoss() : null;
+        if (loss != null && dataType != DataType.DOUBLE) {
+            loss = loss.convertDataType(dataType);
+        } else if (loss == null && dataType != DataType.DOUBLE) {
+            graph = graph.convertDataType(dataType);
+        }
         for (int i = 0; i < n; i++) {
-            INDArray error = Nd4j.zeros(DataType.DOUBLE, shape);
+            INDArray error = Nd4j.zeros(dataType, shape);
             error.get(NDArrayIndex.point(i)).assign(1.0);
             Gradient gradient;
             if (loss != null) {
@@ -191,6 +201,7 @@ public final class NtkCondition {
 
         private String featureVertex;
         private Set<String> weightKeys = DEFAULT_WEIGHT_KEYS;
+        private DataType dataType = DataType.FLOAT;
 
         private Builder() {
         }
@@ -216,6 +227,18 @@ public final class NtkCondition {
                 throw new IllegalArgumentException("weightKeys must name at least one parameter key");
             }
             this.weightKeys = Set.of(keys);
+            return this;
+        }
+
+        /**
+         * The precision of the forward and backward passes: {@code FLOAT} (default; the oneDNN fast path) or
+         * {@code DOUBLE} (exact comparisons).
+         */
+        public Builder dataType(DataType dataType) {
+            if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+                throw new IllegalArgumentException("NtkCondition: dataType must be FLOAT or DOUBLE, got " + dataType);
+            }
+            this.dataType = dataType;
             return this;
         }
 

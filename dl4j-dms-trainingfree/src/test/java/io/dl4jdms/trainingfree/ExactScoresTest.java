@@ -96,13 +96,13 @@ class ExactScoresTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 4, nIn).subi(0.5);
         INDArray gram = x.mmul(x.transpose());
 
-        INDArray weightsOnly = NtkCondition.builder().build().kernel(net, x);
+        INDArray weightsOnly = NtkCondition.builder().dataType(DataType.DOUBLE).build().kernel(net, x);
         assertEquals(0.0, weightsOnly.sub(gram.mul(nOut)).amaxNumber().doubleValue(), 1e-12);
 
-        INDArray withBias = NtkCondition.builder().weightKeys("W", "b").build().kernel(net, x);
+        INDArray withBias = NtkCondition.builder().dataType(DataType.DOUBLE).weightKeys("W", "b").build().kernel(net, x);
         assertEquals(0.0, withBias.sub(gram.mul(nOut).addi(nOut)).amaxNumber().doubleValue(), 1e-12);
 
-        NtkCondition.Result result = NtkCondition.builder().build().score(net, x);
+        NtkCondition.Result result = NtkCondition.builder().dataType(DataType.DOUBLE).build().score(net, x);
         double[] eigen = SymmetricEigen.eigenvalues(gram.mul(nOut).toDoubleMatrix());
         assertEquals(NtkCondition.Status.FINITE, result.status());
         assertEquals(eigen[3] / eigen[0], result.kappa(), 1e-9 * result.kappa());

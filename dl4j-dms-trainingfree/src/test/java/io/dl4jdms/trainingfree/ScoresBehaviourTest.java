@@ -54,6 +54,22 @@ class ScoresBehaviourTest {
         return Nd4j.rand(DataType.DOUBLE, n, 1, 8, 8);
     }
 
+    /** The default float passes give the double-precision kernel and condition number to float accuracy. */
+    @Test
+    void floatPassesMatchTheDoubleKernel() {
+        ComputationGraph net = convNet();
+        INDArray x = images(4);
+        INDArray exact = NtkCondition.builder().dataType(DataType.DOUBLE).build().kernel(net, x);
+        INDArray fast = NtkCondition.builder().build().kernel(net, x);
+        double scale = exact.amaxNumber().doubleValue();
+        double diff = fast.sub(exact).amaxNumber().doubleValue();
+        assertTrue(scale > 0 && diff <= 1e-4 * scale, "float kernel off by " + diff + " of " + scale);
+        double kappaExact = NtkCondition.of(exact).kappa();
+        double kappaFast = NtkCondition.of(fast).kappa();
+        assertEquals(kappaExact, kappaFast, 1e-2 * kappaExact, "kappa in float vs double");
+        assertThrows(IllegalArgumentException.class, () -> NtkCondition.builder().dataType(DataType.HALF));
+    }
+
     /**
      * Each row of J against a central difference of the summed features of its image, in training mode: the
      * batch normalisation's batch statistics tie the images together, and the gradient must follow them.
@@ -64,7 +80,7 @@ class ScoresBehaviourTest {
         INDArray x = images(3);
         FeatureGraph features = FeatureGraph.of(net, null);
         assertEquals("pool", features.vertex());
-        INDArray theta = NtkCondition.builder().build().kernel(net, x);
+        INDArray theta = NtkCondition.builder().dataType(DataType.DOUBLE).build().kernel(net, x);
         INDArray w1 = features.graph().getParam("c1_W");
         INDArray w2 = features.graph().getParam("c2_W");
         long p1 = w1.length();
@@ -171,7 +187,7 @@ class ScoresBehaviourTest {
     void aFeatureVertexThatDoesNotExistIsNamed() {
         ComputationGraph net = convNet();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NtkCondition.builder().featureVertex("nope").build().score(net, images(4)));
+                () -> NtkCondition.builder().dataType(DataType.DOUBLE).featureVertex("nope").build().score(net, images(4)));
         assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("pool"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> LengthDistortion.builder().featureVertex("nope").build().score(net, INPUT));
@@ -181,7 +197,7 @@ class ScoresBehaviourTest {
     @Test
     void aBatchOfOneIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NtkCondition.builder().build().score(convNet(), images(1)));
+                () -> NtkCondition.builder().dataType(DataType.DOUBLE).build().score(convNet(), images(1)));
         assertTrue(e.getMessage().contains("at least 2 images, got 1"), e.getMessage());
     }
 
@@ -190,7 +206,7 @@ class ScoresBehaviourTest {
         MultiLayerNetwork net = ExactScoresTest.linear(5, 4, false, true, 1);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 5);
         x.putScalar(1, 2, Double.NaN);      // a NaN image: its row of J is NaN
-        NtkCondition.Result result = NtkCondition.builder().build().score(net, x);
+        NtkCondition.Result result = NtkCondition.builder().dataType(DataType.DOUBLE).build().score(net, x);
         assertEquals(NtkCondition.Status.NOT_FINITE, result.status());
         assertTrue(Double.isNaN(result.kappa()));
         net.getParam("0_W").putScalar(0, Double.NaN);   // a NaN weight: NaN features
@@ -205,7 +221,7 @@ class ScoresBehaviourTest {
         MultiLayerNetwork net = ExactScoresTest.linear(5, 4, false, true, 1);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 5);
         x.getRow(2).assign(x.getRow(0));
-        NtkCondition.Result result = NtkCondition.builder().build().score(net, x);
+        NtkCondition.Result result = NtkCondition.builder().dataType(DataType.DOUBLE).build().score(net, x);
         assertEquals(NtkCondition.Status.SINGULAR, result.status());
         assertEquals(Double.POSITIVE_INFINITY, result.kappa());
     }
@@ -221,7 +237,7 @@ class ScoresBehaviourTest {
         double r2 = rowSums.mul(rowSums).sumNumber().doubleValue();
         INDArray h = x.mmul(w0);
         INDArray expected = x.mmul(x.transpose()).mul(r2).addi(h.mmul(h.transpose()).mul(w1.columns()));
-        INDArray theta = NtkCondition.builder().logits().build().kernel(net, x);
+        INDArray theta = NtkCondition.builder().dataType(DataType.DOUBLE).logits().build().kernel(net, x);
         assertEquals(0.0, theta.sub(expected).amaxNumber().doubleValue(), 1e-10 * expected.amaxNumber().doubleValue());
     }
 }
