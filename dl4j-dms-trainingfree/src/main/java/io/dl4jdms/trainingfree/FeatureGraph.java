@@ -37,7 +37,7 @@ final class FeatureGraph {
 
     /** The feature vertex meaning "the network's logits": its output layer with an identity activation. */
     static final String LOGITS = "<logits>";
-    /** The name of the loss layer {@link #withSelectedSumLoss()} adds. */
+    /** The name of the loss layer {@link #withSelectedSumLoss(DataType)} adds. */
     static final String LOSS = "ntk_sum";
 
     private final ComputationGraph graph;
@@ -248,9 +248,9 @@ final class FeatureGraph {
 
     /**
      * This graph with a {@link SelectedSumLoss} layer ({@code ntk_sum}, identity activation) on the feature
-     * vertex, the same weights, training workspaces on: for 2D features only.
+     * vertex, the same weights, training workspaces on, in {@code dataType}: for 2D features only.
      */
-    ComputationGraph withSelectedSumLoss() {
+    ComputationGraph withSelectedSumLoss(DataType dataType) {
         ComputationGraphConfiguration conf = graph.getConfiguration().clone();
         NeuralNetConfiguration layer = conf.getDefaultConfiguration().clone();
         layer.setLayer(new LossLayer.Builder(new SelectedSumLoss()).activation(Activation.IDENTITY).name(LOSS).build());
@@ -262,7 +262,7 @@ final class FeatureGraph {
         conf.setTrainingWorkspaceMode(WorkspaceMode.ENABLED);
         ComputationGraph lossGraph = new ComputationGraph(conf);
         lossGraph.init();
-        lossGraph = lossGraph.convertDataType(DataType.DOUBLE);
+        lossGraph = lossGraph.convertDataType(dataType);
         for (Map.Entry<String, INDArray> p : lossGraph.paramTable().entrySet()) {
             p.getValue().assign(graph.getParam(p.getKey()));
         }

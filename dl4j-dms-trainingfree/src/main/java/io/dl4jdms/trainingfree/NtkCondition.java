@@ -141,14 +141,11 @@ public final class NtkCondition {
         }
         int n = (int) images.size(0);
         INDArray jacobian = Nd4j.create(DataType.DOUBLE, n, columns);
-        long[] shape = graph.feedForward(new INDArray[] {images.castTo(DataType.DOUBLE)}, false, true)
-                .get(features.vertex()).shape();
-        ComputationGraph loss = shape.length == 2 ? features.withSelectedSumLoss() : null;
-        if (loss != null && dataType != DataType.DOUBLE) {
-            loss = loss.convertDataType(dataType);
-        } else if (loss == null && dataType != DataType.DOUBLE) {
+        if (dataType != graph.params().dataType()) {
             graph = graph.convertDataType(dataType);
         }
+        long[] shape = graph.feedForward(new INDArray[] {images}, false, true).get(features.vertex()).shape();
+        ComputationGraph loss = shape.length == 2 ? features.withSelectedSumLoss(dataType) : null;
         for (int i = 0; i < n; i++) {
             INDArray error = Nd4j.zeros(dataType, shape);
             error.get(NDArrayIndex.point(i)).assign(1.0);

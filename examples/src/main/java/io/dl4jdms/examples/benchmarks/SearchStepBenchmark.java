@@ -266,13 +266,9 @@ public final class SearchStepBenchmark {
         }
 
         static void printEnvironment() {
-            Runtime rt = Runtime.getRuntime();
-            System.out.printf(Locale.ROOT, "JVM: %s %s, availableProcessors %d, max heap %d MB%n",
-                    System.getProperty("java.vm.name"), System.getProperty("java.version"), rt.availableProcessors(),
-                    rt.maxMemory() >> 20);
-            java.util.Properties env = Nd4j.getExecutioner().getEnvironmentInformation();
-            System.out.println("ND4J: blas.vendor " + env.get("blas.vendor") + ", omp.threads " + env.get("omp.threads")
-                    + ", platform extension '" + System.getProperty("org.bytedeco.javacpp.platform.extension", "") + "'");
+            TopkOverheadBenchmark.printEnvironment();
+            System.out.println("JavaCPP platform extension '"
+                    + System.getProperty("org.bytedeco.javacpp.platform.extension", "") + "'");
         }
     }
 }

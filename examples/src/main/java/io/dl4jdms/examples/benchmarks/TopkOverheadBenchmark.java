@@ -278,7 +278,7 @@ public final class TopkOverheadBenchmark {
         return list.build();
     }
 
-    private static void printEnvironment() {
+    static void printEnvironment() {
         Runtime rt = Runtime.getRuntime();
         System.out.printf(Locale.ROOT, "JVM: %s %s (%s), os %s %s, availableProcessors %d, max heap %d MB%n",
                 System.getProperty("java.vm.name"), System.getProperty("java.version"),
