@@ -1,6 +1,6 @@
 package io.dl4jdms.cli;
 
-import io.dl4jdms.search.SearchProgress;
+import io.dl4jdms.pipeline.SearchProgress;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

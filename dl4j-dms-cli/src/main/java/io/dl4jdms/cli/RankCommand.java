@@ -2,7 +2,7 @@ package io.dl4jdms.cli;
 
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
-import io.dl4jdms.search.SearchData;
+import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.trainingfree.Architecture;
 import io.dl4jdms.trainingfree.Ranking;
 import io.dl4jdms.trainingfree.TrainingFreeScores;

@@ -1,8 +1,8 @@
 package io.dl4jdms.cli;
 
 import io.dl4jdms.resource.ResourceKind;
-import io.dl4jdms.search.SearchData;
-import io.dl4jdms.search.report.ReportWriter;
+import io.dl4jdms.pipeline.SearchData;
+import io.dl4jdms.pipeline.report.ReportWriter;
 import io.dl4jdms.trainingfree.Architecture;
 import io.dl4jdms.trainingfree.GreedyScaling;
 import io.dl4jdms.trainingfree.ScalingOutcome;

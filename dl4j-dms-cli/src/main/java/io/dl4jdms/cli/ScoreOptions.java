@@ -1,6 +1,6 @@
 package io.dl4jdms.cli;
 
-import io.dl4jdms.search.SearchData;
+import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.trainingfree.LengthDistortion;
 import io.dl4jdms.trainingfree.NtkCondition;
 import io.dl4jdms.trainingfree.TrainingFreeScores;

@@ -1,6 +1,6 @@
 package io.dl4jdms.cli;
 
-import io.dl4jdms.search.report.ReportWriter;
+import io.dl4jdms.pipeline.report.ReportWriter;
 import io.dl4jdms.spnas.search.SinglePathOutcome;
 import io.dl4jdms.spnas.search.SinglePathSearch;
 import picocli.CommandLine;

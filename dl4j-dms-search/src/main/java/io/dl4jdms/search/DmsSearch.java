@@ -10,7 +10,11 @@ import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
-import io.dl4jdms.search.report.ReportWriter;
+import io.dl4jdms.pipeline.PhaseTrainer;
+import io.dl4jdms.pipeline.SearchCheckpoint;
+import io.dl4jdms.pipeline.SearchData;
+import io.dl4jdms.pipeline.SearchHistory;
+import io.dl4jdms.pipeline.SearchProgress;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -96,7 +100,7 @@ public final class DmsSearch {
         ResourceKind kind = settings.targetsParams() ? ResourceKind.PARAMS : ResourceKind.FLOPS;
 
         SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
-        Optional<SearchCheckpoint.State> saved = checkpoint.load(settings);
+        Optional<SearchCheckpoint.State> saved = checkpoint.load(settings.describe());
         SearchCheckpoint.State state;
         ComputationGraph supernet;
         if (saved.isPresent()) {
@@ -176,12 +180,12 @@ public final class DmsSearch {
         outcome.baselineWidthMultiplier = baseline.widthMultiplier;
         outcome.baselineFlops = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.FLOPS, input);
         outcome.baselineParams = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.PARAMS, input);
-        PhaseTrainer.train(baseline.network, data, settings, "baseline", 1, settings.retrainEpochs, state.history,
+        PhaseTrainer.train(baseline.network, data, settings.batchSize, settings.seed, "baseline", 1, settings.retrainEpochs, state.history,
                 progress, null, epoch -> { });
         outcome.baselineTestAccuracy = PhaseTrainer.accuracy(baseline.network, data);
         outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
 
-        ReportWriter.write(outcome, settings.out);
+        DmsReport.write(outcome, settings.out);
         return outcome;
     }
 
@@ -193,7 +197,7 @@ public final class DmsSearch {
     private void pretrain(ComputationGraph supernet, SearchData data, SearchCheckpoint.State state,
                           SearchCheckpoint checkpoint) throws IOException {
         supernet.setListeners(new TaylorImportanceListener());
-        PhaseTrainer.train(supernet, data, settings, "pretrain", state.completedEpochs + 1, settings.pretrainEpochs,
+        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "pretrain", state.completedEpochs + 1, settings.pretrainEpochs,
                 state.history, progress, null, epoch -> {
                     state.completedEpochs = epoch;
                     if (epoch == settings.pretrainEpochs) {
@@ -222,7 +226,7 @@ public final class DmsSearch {
         supernet.setListeners(new TaylorImportanceListener(), resource, new HistoryRecorder(state.history, resource));
         long start = System.nanoTime();
         double before = state.searchSeconds;
-        PhaseTrainer.train(supernet, data, settings, "search", state.completedEpochs + 1, settings.searchEpochs,
+        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "search", state.completedEpochs + 1, settings.searchEpochs,
                 state.history, progress, () -> status(resource), epoch -> {
                     state.completedEpochs = epoch;
                     state.searchSeconds = before + (System.nanoTime() - start) / 1e9;
@@ -264,14 +268,14 @@ public final class DmsSearch {
             case STRUCTURE_ONLY:
                 return slim;
             case PRETRAINED:
-                PhaseTrainer.train(slim, data, settings, "slim", 1, settings.retrainEpochs, history, progress, null,
+                PhaseTrainer.train(slim, data, settings.batchSize, settings.seed, "slim", 1, settings.retrainEpochs, history, progress, null,
                         epoch -> { });
                 return slim;
             default:
                 ComputationGraphConfiguration conf = slim.getConfiguration().clone();
                 ComputationGraph fresh = new ComputationGraph(conf);
                 fresh.init();
-                PhaseTrainer.train(fresh, data, settings, "slim", 1, settings.retrainEpochs, history, progress, null,
+                PhaseTrainer.train(fresh, data, settings.batchSize, settings.seed, "slim", 1, settings.retrainEpochs, history, progress, null,
                         epoch -> { });
                 return fresh;
         }

@@ -1,5 +1,7 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.SearchHistory;
+
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.listeners.ResourceLossListener;
 import org.deeplearning4j.nn.api.Model;

@@ -1,5 +1,7 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.SearchHistory;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.SearchData;
+
 import io.dl4jdms.export.SlimExporter;
 import io.dl4jdms.graph.SearchGraphBuilder;
 import io.dl4jdms.layers.TopkConv;

@@ -1,5 +1,9 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.SearchCheckpoint;
+import io.dl4jdms.pipeline.SearchData;
+import io.dl4jdms.pipeline.SearchProgress;
+
 import io.dl4jdms.export.SearchedStructure;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;

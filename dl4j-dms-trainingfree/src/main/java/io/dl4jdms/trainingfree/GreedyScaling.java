@@ -2,7 +2,7 @@ package io.dl4jdms.trainingfree;
 
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
-import io.dl4jdms.search.SearchProgress;
+import io.dl4jdms.pipeline.SearchProgress;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;

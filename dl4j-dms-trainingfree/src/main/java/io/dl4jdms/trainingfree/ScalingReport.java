@@ -1,8 +1,8 @@
 package io.dl4jdms.trainingfree;
 
-import io.dl4jdms.search.report.Html;
-import io.dl4jdms.search.report.Plots;
-import io.dl4jdms.search.report.ReportWriter;
+import io.dl4jdms.pipeline.report.Html;
+import io.dl4jdms.pipeline.report.Plots;
+import io.dl4jdms.pipeline.report.ReportWriter;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;

@@ -1,5 +1,7 @@
 package io.dl4jdms.spnas.search;
 
+import io.dl4jdms.supernet.SinglePathSupernet;
+
 import io.dl4jdms.layers.SuperkernelParamInitializer;
 import io.dl4jdms.layers.TopkParamInitializer;
 import io.dl4jdms.spnas.KernelShells;

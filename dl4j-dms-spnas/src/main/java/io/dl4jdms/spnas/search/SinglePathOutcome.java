@@ -1,6 +1,6 @@
 package io.dl4jdms.spnas.search;
 
-import io.dl4jdms.search.SearchHistory;
+import io.dl4jdms.pipeline.SearchHistory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package io.dl4jdms.spnas.search;
 
-import io.dl4jdms.search.report.Html;
-import io.dl4jdms.search.report.Plots;
-import io.dl4jdms.search.report.ReportWriter;
+import io.dl4jdms.pipeline.report.Html;
+import io.dl4jdms.pipeline.report.Plots;
+import io.dl4jdms.pipeline.report.ReportWriter;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 

@@ -1,8 +1,10 @@
 package io.dl4jdms.spnas.search;
 
-import io.dl4jdms.search.SearchData;
-import io.dl4jdms.search.SearchHistory;
-import io.dl4jdms.search.SearchProgress;
+import io.dl4jdms.supernet.SinglePathSupernet;
+
+import io.dl4jdms.pipeline.SearchData;
+import io.dl4jdms.pipeline.SearchHistory;
+import io.dl4jdms.pipeline.SearchProgress;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.latency.LatencyLossListener;
 import io.dl4jdms.spnas.latency.LatencyModel;

@@ -1,5 +1,7 @@
 package io.dl4jdms.spnas.search;
 
+import io.dl4jdms.supernet.SinglePathSupernet;
+
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.latency.LatencyModel;

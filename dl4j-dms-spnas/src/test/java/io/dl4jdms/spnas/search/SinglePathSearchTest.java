@@ -1,6 +1,6 @@
 package io.dl4jdms.spnas.search;
 
-import io.dl4jdms.search.SearchProgress;
+import io.dl4jdms.pipeline.SearchProgress;
 import io.dl4jdms.spnas.latency.LatencyTable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
