@@ -1,6 +1,5 @@
 package io.dl4jdms.layers;
 
-import io.dl4jdms.layers.impl.GatedResidualVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
@@ -70,7 +69,7 @@ public class GatedResidual extends FixedInputsVertex {
     @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
             INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
-        return new GatedResidualVertex(graph, name, idx, block, networkDatatype);
+        return new io.dl4jdms.layers.impl.GatedResidual(graph, name, idx, block, networkDatatype);
     }
 
     @Override

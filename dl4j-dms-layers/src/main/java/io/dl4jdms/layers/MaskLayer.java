@@ -1,6 +1,5 @@
 package io.dl4jdms.layers;
 
-import io.dl4jdms.layers.impl.MaskLayerImpl;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -73,7 +72,7 @@ public abstract class MaskLayer extends BaseLayer implements SearchableLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNOutSet(getClass().getSimpleName(), getLayerName(), layerIndex, size);
-        return LayerSupport.instantiate(new MaskLayerImpl(conf, networkDataType), initializer(), conf,
+        return LayerSupport.instantiate(new io.dl4jdms.layers.impl.MaskLayer(conf, networkDataType), initializer(), conf,
                 trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers;
 
-import io.dl4jdms.layers.impl.SuperkernelDepthwiseLayer;
 import io.dl4jdms.spnas.ChannelGroups;
 import io.dl4jdms.spnas.KernelShells;
 import io.dl4jdms.spnas.SuperkernelSpace;
@@ -213,7 +212,7 @@ public class SuperkernelDepthwise extends DepthwiseConvolution2D {
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("SuperkernelDepthwise", getLayerName(), layerIndex, getNIn(), getNOut());
         validateChannels(nIn);
-        return LayerSupport.instantiate(new SuperkernelDepthwiseLayer(conf, networkDataType), initializer(), conf,
+        return LayerSupport.instantiate(new io.dl4jdms.layers.impl.SuperkernelDepthwise(conf, networkDataType), initializer(), conf,
                 trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers;
 
-import io.dl4jdms.layers.impl.TopkConvolutionLayer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -100,7 +99,7 @@ public class TopkConv extends ConvolutionLayer implements SearchableLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("TopkConv", getLayerName(), layerIndex, getNIn(), getNOut());
-        return LayerSupport.instantiate(new TopkConvolutionLayer(conf, networkDataType), initializer(), conf,
+        return LayerSupport.instantiate(new io.dl4jdms.layers.impl.TopkConv(conf, networkDataType), initializer(), conf,
                 trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 

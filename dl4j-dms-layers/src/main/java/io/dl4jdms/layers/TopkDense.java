@@ -1,6 +1,5 @@
 package io.dl4jdms.layers;
 
-import io.dl4jdms.layers.impl.TopkDenseLayer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -90,7 +89,7 @@ public class TopkDense extends FeedForwardLayer implements SearchableLayer {
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
             boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("TopkDense", getLayerName(), layerIndex, getNIn(), getNOut());
-        return LayerSupport.instantiate(new TopkDenseLayer(conf, networkDataType), initializer(), conf,
+        return LayerSupport.instantiate(new io.dl4jdms.layers.impl.TopkDense(conf, networkDataType), initializer(), conf,
                 trainingListeners, layerIndex, layerParamsView, initializeParams);
     }
 

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers;
 
-import io.dl4jdms.layers.impl.WidthMaskVertexImpl;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
@@ -67,7 +66,7 @@ public class WidthMaskVertex extends FixedInputsVertex {
     @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
             INDArray paramsView, boolean initializeParams, DataType networkDatatype) {
-        return new WidthMaskVertexImpl(graph, name, idx, format, networkDatatype);
+        return new io.dl4jdms.layers.impl.WidthMaskVertex(graph, name, idx, format, networkDatatype);
     }
 
     @Override

@@ -57,7 +57,7 @@ class FastPathTest {
                 String name = layer.conf().getLayer().getLayerName();
                 if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer c) {
                     assertInstanceOf(MKLDNNConvHelper.class, c.getHelper(), "DL4J helper of layer " + name);
-                    searched += layer instanceof io.dl4jdms.layers.impl.TopkConvolutionLayer ? 1 : 0;
+                    searched += layer instanceof io.dl4jdms.layers.impl.TopkConv ? 1 : 0;
                 }
                 if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization b) {
                     assertInstanceOf(MKLDNNBatchNormHelper.class, b.getHelper(), "DL4J helper of layer " + name);

@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What the implementations built on DL4J's {@link BaseLayer} ({@link TopkDenseLayer}, {@link MaskLayerImpl})
+ * What the implementations built on DL4J's {@link BaseLayer} ({@link TopkDense}, {@link MaskLayer})
  * share as top-k operators: the operator's runtime state, the gradient views by key, and the updater rules
  * of {@link TopkLayerSupport#divideByMinibatch(String)}. Not a pretrain layer.
  *

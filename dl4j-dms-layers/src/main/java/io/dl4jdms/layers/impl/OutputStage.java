@@ -16,7 +16,7 @@ import java.util.function.Function;
  * {@code out = mask * activation(batchNorm(z))}, the per-channel batch normalisation
  * ({@code gamma * (z - mean) / sqrt(var + epsilon) + beta}) being optional. Training uses the batch's
  * statistics, inference the running ones. The mask comes last so that no normalisation divides it back out.
- * Shared by {@link TopkOutput} (the top-k mask) and {@link SuperkernelDepthwiseLayer} (the channel-group
+ * Shared by {@link TopkOutput} (the top-k mask) and {@link SuperkernelDepthwise} (the channel-group
  * mask); the parameters are read and the gradients written by key ({@link TopkParamInitializer#GAMMA_KEY},
  * {@code BETA_KEY}, {@code MEAN_KEY}, {@code VAR_KEY}).
  */

@@ -9,8 +9,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What this package's graph vertices without a layer or parameters ({@link GatedResidualVertex},
- * {@link WidthMaskVertexImpl}) share: no layer, no parameter view, the first input's mask passed on, and
+ * What this package's graph vertices without a layer or parameters ({@link GatedResidual},
+ * {@link WidthMaskVertex}) share: no layer, no parameter view, the first input's mask passed on, and
  * the checks that the inputs or the epsilon are set, failing with messages that name the vertex.
  */
 abstract class ParameterlessVertex extends BaseGraphVertex {

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.MaskLayer;
 import io.dl4jdms.topk.TopK;
 import io.dl4jdms.topk.TopkMask;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -13,14 +12,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The implementation of {@link MaskLayer}: outputs its mask for every example of the batch; backward,
+ * The implementation of {@link io.dl4jdms.layers.MaskLayer}: outputs its mask for every example of the batch; backward,
  * {@code dL/dm_i} is the batch sum of the incoming gradient (which the graph has already summed over
  * every vertex that reads the mask), and the input gets a zero gradient.
  */
-public class MaskLayerImpl extends OperatorBaseLayer<MaskLayer> {
+public class MaskLayer extends OperatorBaseLayer<io.dl4jdms.layers.MaskLayer> {
 
 
-    public MaskLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+    public MaskLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.TopkConv;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -11,16 +10,16 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The implementation of {@link TopkConv}: DL4J's convolution (its conv path, with the identity as
+ * The implementation of {@link io.dl4jdms.layers.TopkConv}: DL4J's convolution (its conv path, with the identity as
  * activation) followed by the {@link TopkOutput} stage.
  */
-public class TopkConvolutionLayer extends ConvolutionLayer implements TopkLayerSupport {
+public class TopkConv extends ConvolutionLayer implements TopkLayerSupport {
 
     private final TopkOutput output = new TopkOutput(this);
     private final OperatorRuntime runtime = new OperatorRuntime();
     private final PreOutputHandoff handoff = new PreOutputHandoff();
 
-    public TopkConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+    public TopkConv(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
         io.dl4jdms.layers.OneDnn.logStatusOnce();
     }

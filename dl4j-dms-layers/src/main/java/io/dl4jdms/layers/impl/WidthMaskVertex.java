@@ -1,6 +1,5 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.WidthMaskVertex;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -12,12 +11,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The implementation of {@link WidthMaskVertex}: multiplies each channel of the stream by its mask value. */
-public class WidthMaskVertexImpl extends ParameterlessVertex {
+/** The implementation of {@link io.dl4jdms.layers.WidthMaskVertex}: multiplies each channel of the stream by its mask value. */
+public class WidthMaskVertex extends ParameterlessVertex {
 
     private final CNN2DFormat format;
 
-    public WidthMaskVertexImpl(ComputationGraph graph, String name, int vertexIndex, CNN2DFormat format,
+    public WidthMaskVertex(ComputationGraph graph, String name, int vertexIndex, CNN2DFormat format,
                                DataType dataType) {
         super(graph, name, vertexIndex, dataType, "WidthMaskVertex");
         this.format = format;

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.TopkDense;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -9,15 +8,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The implementation of {@link TopkDense}: DL4J's dense computation (identity activation) followed by
+ * The implementation of {@link io.dl4jdms.layers.TopkDense}: DL4J's dense computation (identity activation) followed by
  * the {@link TopkOutput} stage.
  */
-public class TopkDenseLayer extends OperatorBaseLayer<TopkDense> {
+public class TopkDense extends OperatorBaseLayer<io.dl4jdms.layers.TopkDense> {
 
     private final TopkOutput output = new TopkOutput(this);
     private final PreOutputHandoff handoff = new PreOutputHandoff();
 
-    public TopkDenseLayer(NeuralNetConfiguration conf, DataType dataType) {
+    public TopkDense(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.GatedResidual;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -11,12 +10,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-/** The implementation of {@link GatedResidual}: {@code x + m[:, block] * f(x)}. */
-public class GatedResidualVertex extends ParameterlessVertex {
+/** The implementation of {@link io.dl4jdms.layers.GatedResidual}: {@code x + m[:, block] * f(x)}. */
+public class GatedResidual extends ParameterlessVertex {
 
     private final int block;
 
-    public GatedResidualVertex(ComputationGraph graph, String name, int vertexIndex, int block, DataType dataType) {
+    public GatedResidual(ComputationGraph graph, String name, int vertexIndex, int block, DataType dataType) {
         super(graph, name, vertexIndex, dataType, "GatedResidual vertex");
         this.block = block;
     }
@@ -64,6 +63,6 @@ public class GatedResidualVertex extends ParameterlessVertex {
 
     @Override
     public String toString() {
-        return "GatedResidualVertex(name=\"" + vertexName + "\", block=" + block + ")";
+        return "GatedResidual(name=\"" + vertexName + "\", block=" + block + ")";
     }
 }

@@ -1,6 +1,5 @@
 package io.dl4jdms.layers.impl;
 
-import io.dl4jdms.layers.SuperkernelDepthwise;
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.layers.SuperkernelParamInitializer;
 import io.dl4jdms.layers.TopkParamInitializer;
@@ -17,19 +16,19 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The implementation of {@link SuperkernelDepthwise}: DL4J's depthwise convolution run with the effective
+ * The implementation of {@link io.dl4jdms.layers.SuperkernelDepthwise}: DL4J's depthwise convolution run with the effective
  * kernel {@code W * P} (the superkernel with its switched-off shells zeroed), followed by the
  * {@link OutputStage} (normalisation, activation, channel-group mask). Backward, DL4J's
  * depthwise backprop gives {@code dL/d(W P)}, which {@link SuperkernelState#backprop} turns into
  * {@code dL/dW} and the thresholds' gradients.
  */
-public class SuperkernelDepthwiseLayer extends DepthwiseConvolution2DLayer implements SuperkernelOperator {
+public class SuperkernelDepthwise extends DepthwiseConvolution2DLayer implements SuperkernelOperator {
 
     /** The state of the latest convolution (forward, or the start of backprop). */
     private SuperkernelState state;
     private final PreOutputHandoff handoff = new PreOutputHandoff();
 
-    public SuperkernelDepthwiseLayer(NeuralNetConfiguration conf, DataType dataType) {
+    public SuperkernelDepthwise(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
         io.dl4jdms.layers.OneDnn.logStatusOnce();
     }
@@ -137,7 +136,7 @@ public class SuperkernelDepthwiseLayer extends DepthwiseConvolution2DLayer imple
 
     /** The output stage's settings: the layer's normalisation and activation, the channels' axis. */
     private OutputStage.Settings outputSettings() {
-        SuperkernelDepthwise conf = superkernelConf();
+        io.dl4jdms.layers.SuperkernelDepthwise conf = superkernelConf();
         return new OutputStage.Settings(conf.isBatchNorm(), conf.getBatchNormEpsilon(), conf.getBatchNormDecay(),
                 conf.getOutputActivation(), conf.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 3 : 1);
     }
@@ -146,8 +145,8 @@ public class SuperkernelDepthwiseLayer extends DepthwiseConvolution2DLayer imple
         return OutputStage.vector(getParam(key));
     }
 
-    private SuperkernelDepthwise superkernelConf() {
-        return (SuperkernelDepthwise) conf.getLayer();
+    private io.dl4jdms.layers.SuperkernelDepthwise superkernelConf() {
+        return (io.dl4jdms.layers.SuperkernelDepthwise) conf.getLayer();
     }
 
     private SuperkernelState currentState(boolean relaxed) {
