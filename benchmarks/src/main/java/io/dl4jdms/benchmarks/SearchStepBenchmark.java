@@ -6,7 +6,7 @@ import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
-import io.dl4jdms.search.Supernets;
+import io.dl4jdms.search.DefaultSupernet;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -73,7 +73,7 @@ public final class SearchStepBenchmark {
         Benchmarks.printEnvironment();
         System.out.println("fast path: " + OneDnn.status());
 
-        ComputationGraphConfiguration conf = new Supernets().configuration(28, 28, 1, 10, 1.5, 1.0, seed);
+        ComputationGraphConfiguration conf = DefaultSupernet.configuration(28, 28, 1, 10, 1.5, 1.0, seed);
         ComputationGraph supernet = new ComputationGraph(conf);
         supernet.init();
         ComputationGraph stock = SlimExporter.export(supernet);

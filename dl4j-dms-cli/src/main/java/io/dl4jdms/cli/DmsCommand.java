@@ -1,10 +1,11 @@
 package io.dl4jdms.cli;
 
+import io.dl4jdms.pipeline.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code dms} command: differentiable model scaling for Deeplearning4j. */
-@Command(name = "dms", mixinStandardHelpOptions = true, version = "dl4j-dms 0.1.0",
+@Command(name = "dms", mixinStandardHelpOptions = true, versionProvider = DmsCommand.BuildVersion.class,
         description = "Searches the width and depth of a Deeplearning4j network for a budget (dms search), or its "
                 + "kernel sizes and expansion ratios for a latency target (dms spnas); ranks architectures (dms rank) or scales "
                 + "one up to a budget (dms scale) with training-free scores.",
@@ -13,6 +14,14 @@ public final class DmsCommand implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code dms --version}: the version the build wrote ({@link Version}). */
+    static final class BuildVersion implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"dl4j-dms " + Version.current()};
+        }
+    }
 
     @Override
     public void run() {

@@ -84,9 +84,9 @@ final class SpnasCommand implements Callable<Integer> {
             SinglePathSearch.Settings settings = new SinglePathSearch.Settings().data(data.checked())
                     .epochs(warmupEpochs, epochs, retrainEpochs).profile(profileWarmup, profileRepeats).seed(seed);
             if (targetMs != null) {
-                settings.targetMs(targetMs);
+                settings = settings.targetMs(targetMs);
             } else if (targetFraction != null) {
-                settings.targetFraction(targetFraction);
+                settings = settings.targetFraction(targetFraction);
             }
             search = new SinglePathSearch(settings, new ProgressBarProgress(), spec.commandLine().getOut()::println);
         } catch (IllegalArgumentException e) {

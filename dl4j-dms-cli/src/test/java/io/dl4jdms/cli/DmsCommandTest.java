@@ -67,6 +67,14 @@ class DmsCommandTest {
     }
 
     @Test
+    void versionIsTheBuildsVersion() {
+        String[] r = run("--version");
+        assertEquals("0", r[0]);
+        assertEquals("dl4j-dms " + io.dl4jdms.pipeline.Version.current(), r[1].strip());
+        assertTrue(r[1].contains("0.1.0"), r[1]);
+    }
+
+    @Test
     void noSubcommandIsAUsageError() {
         String[] r = run();
         assertEquals("2", r[0]);

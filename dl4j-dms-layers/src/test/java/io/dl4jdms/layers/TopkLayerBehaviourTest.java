@@ -363,6 +363,21 @@ class TopkLayerBehaviourTest {
         assertEquals(1, op.mask().keptSize(), "the largest ratio keeps one element");
     }
 
+    @ParameterizedTest
+    @EnumSource(Case.class)
+    void theLayerPutsItsRatioBackIntoRangeAfterEveryUpdateWithoutAnyListener(Case c) {
+        MultiLayerNetwork net = topkNetwork(c, Activation.TANH, false);
+        assertTrue(net.getListeners().isEmpty());
+        TopkOperator op = operator(net);
+        INDArray labels = TopkTestSupport.oneHot(DataType.DOUBLE, BATCH, 3);
+        op.setRatio(-0.4);
+        net.fit(input(c, 24), labels);
+        assertEquals(0.0, op.ratio(), 0.0, "clamped up to 0");
+        op.setRatio(1.3);
+        net.fit(input(c, 25), labels);
+        assertEquals(TopK.maxRatio(N_OUT), op.ratio(), 0.0, "clamped down to 1 - 1/(2N)");
+    }
+
     // ---------------------------------------------------------------- batch normalisation
 
     @ParameterizedTest

@@ -3,7 +3,6 @@ package io.dl4jdms.listeners;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.topk.ImportanceMethod;
-import io.dl4jdms.topk.TopK;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.slf4j.Logger;
@@ -13,9 +12,8 @@ import org.slf4j.LoggerFactory;
  * Updates the importance of every top-k operator of a network once per iteration, from the backward
  * pass just computed: {@code c_i <- decay * c_i + (1 - decay) * score(m_i, dL/dm_i)}, Taylor
  * {@code (m g)^2} by default (SNIP and Fisher as options). An update that would hold NaN or an
- * infinity is skipped, counted and logged; the importances stay as they were. After the updater has
- * run, each ratio {@code a} is clamped back into {@code [0, 1 - 1/(2N)]}; a ratio that became NaN
- * stops training with an {@link IllegalStateException} naming the operator.
+ * infinity is skipped, counted and logged; the importances stay as they were. (The layers themselves keep
+ * each ratio {@code a} in range after every update and stop training if it becomes NaN.)
  *
  * <pre>{@code
  * net.setListeners(new TaylorImportanceListener());
@@ -65,21 +63,6 @@ public class TaylorImportanceListener extends BaseTrainingListener {
                 skippedUpdates++;
                 log.warn("Skipped a non-finite importance update of top-k operator '{}' (skipped so far: {})",
                         operator.operatorName(), skippedUpdates);
-            }
-        }
-    }
-
-    @Override
-    public void iterationDone(Model model, int iteration, int epoch) {
-        for (TopkOperator operator : OperatorState.operators(model)) {
-            if (Double.isNaN(operator.ratio())) {
-                throw new IllegalStateException("top-k operator '" + operator.operatorName() + "': ratio a became NaN"
-                        + " at iteration " + iteration + "; the network's parameters are no longer finite"
-                        + " (check the input data and the learning rates)");
-            }
-            double clamped = TopK.clampRatio(operator.ratio(), operator.operatorSize());
-            if (clamped != operator.ratio()) {
-                operator.setRatio(clamped);
             }
         }
     }

@@ -7,6 +7,7 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -27,25 +28,42 @@ public final class PhaseTrainer {
 
     /**
      * Runs epochs {@code firstEpoch .. lastEpoch} (1-based) of one phase; epoch {@code e} sees the training data
-     * shuffled with seed {@code seed + e}.
+     * shuffled with seed {@code seed + e}, so a phase resumed at any epoch sees what it would have seen. The
+     * progress bar shows {@code "<phase> e/lastEpoch"}.
      *
      * @param status a short status for the progress bar after each iteration (may be null)
      */
-    public static void train(ComputationGraph net, SearchData data, int batchSize, long seed, String phase, int firstEpoch,
-                      int lastEpoch, SearchHistory history, SearchProgress progress, Supplier<String> status,
-                      EpochDone epochDone) throws java.io.IOException {
+    public static void train(ComputationGraph net, SearchData data, int batchSize, long seed, String phase,
+                             int firstEpoch, int lastEpoch, SearchHistory history, SearchProgress progress,
+                             Supplier<String> status, EpochDone epochDone) throws java.io.IOException {
+        train(net, data, batchSize, seed, phase, epoch -> String.format(Locale.ROOT, "%s %d/%d", phase, epoch, lastEpoch),
+                firstEpoch, lastEpoch, history, progress, status, epochDone);
+    }
+
+    /**
+     * As {@link #train(ComputationGraph, SearchData, int, long, String, int, int, SearchHistory, SearchProgress,
+     * Supplier, EpochDone)}, recording the epochs as {@code historyPhase} and naming each on the progress bar
+     * with {@code progressLabel}.
+     */
+    public static void train(ComputationGraph net, SearchData data, int batchSize, long seed, String historyPhase,
+                             IntFunction<String> progressLabel, int firstEpoch, int lastEpoch, SearchHistory history,
+                             SearchProgress progress, Supplier<String> status, EpochDone epochDone)
+            throws java.io.IOException {
         int batchesPerEpoch = (data.numTrain() + batchSize - 1) / batchSize;
         ProgressListener listener = new ProgressListener(progress, status);
         java.util.List<org.deeplearning4j.optimize.api.TrainingListener> previous = new java.util.ArrayList<>(net.getListeners());
         net.addListeners(listener);
         try {
             for (int epoch = firstEpoch; epoch <= lastEpoch; epoch++) {
-                progress.startPhase(String.format(Locale.ROOT, "%s %d/%d", phase, epoch, lastEpoch), batchesPerEpoch);
+                progress.startPhase(progressLabel.apply(epoch), batchesPerEpoch);
                 listener.resetLoss();
                 DataSetIterator train = data.train(batchSize, seed + epoch);
-                net.fit(train);
-                progress.endPhase();
-                history.epochs.add(new SearchHistory.Epoch(phase, epoch, listener.meanLoss(), accuracy(net, data)));
+                try {
+                    net.fit(train);
+                } finally {
+                    progress.endPhase();
+                }
+                history.epochs.add(new SearchHistory.Epoch(historyPhase, epoch, listener.meanLoss(), accuracy(net, data)));
                 epochDone.accept(epoch);
             }
         } finally {

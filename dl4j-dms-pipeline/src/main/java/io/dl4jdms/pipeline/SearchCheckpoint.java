@@ -10,20 +10,23 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The search's checkpoint in {@code <out>/checkpoint/}: the supernet with its updater state
- * ({@code supernet.zip}, written by {@code ModelSerializer}: weights, ratios, importances and the
- * iteration count all live in it) and {@code state.json} (the settings it was made with, the finished
- * epochs and the history). Written after every search epoch, atomically, so an interrupted search
- * resumes from its last finished epoch.
+ * A search's checkpoint in {@code <out>/checkpoint/}: the supernet with its updater state
+ * ({@code supernet.zip}, written by {@code ModelSerializer}: weights, ratios, importances, thresholds and the
+ * iteration count all live in it) and {@code state.json} (the settings map it was made with, the finished
+ * epochs, the history, and what else the pipeline keeps in its subclass of {@link State}). Written after every
+ * epoch, atomically, so an interrupted search resumes from its last finished epoch. Both pipelines use it.
  */
 public final class SearchCheckpoint {
 
     /** What {@code state.json} holds. */
-    public static final class State {
-        public String settings;
+    public static class State {
+        /** The settings map ({@link PipelineSettings#toMap()}) the checkpoint was made with. */
+        public Map<String, Object> settings = new LinkedHashMap<>();
         public String phase;
         public int completedEpochs;
         public double searchSeconds;
@@ -54,21 +57,34 @@ public final class SearchCheckpoint {
         Files.move(json, directory.resolve("state.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** A new state for a run with these settings, in its first phase. */
+    public static <T extends State> T start(PipelineSettings settings, T state, String phase) {
+        state.settings = Provenance.normalized(settings.toMap());
+        state.phase = phase;
+        return state;
+    }
+
+    /** As {@link #load(PipelineSettings, Class)} with the plain {@link State}. */
+    public Optional<State> load(PipelineSettings settings) throws IOException {
+        return load(settings, State.class);
+    }
+
     /**
-     * The saved state, if there is a checkpoint made with these settings ({@code settings} as written into
-     * {@link State#settings}).
+     * The saved state, if there is a checkpoint made with these settings (an equal settings map).
      *
+     * @param type the pipeline's state class
      * @throws IOException if a checkpoint exists but was made with other settings (naming both) or is unreadable
      */
-    public Optional<State> load(String settings) throws IOException {
+    public <T extends State> Optional<T> load(PipelineSettings settings, Class<T> type) throws IOException {
         Path json = directory.resolve("state.json");
         if (!Files.exists(json) || !Files.exists(directory.resolve("supernet.zip"))) {
             return Optional.empty();
         }
-        State state = MAPPER.readValue(json.toFile(), State.class);
-        if (!settings.equals(state.settings)) {
+        T state = MAPPER.readValue(json.toFile(), type);
+        Map<String, Object> now = Provenance.normalized(settings.toMap());
+        if (!now.equals(Provenance.normalized(state.settings))) {
             throw new IOException("the checkpoint in " + directory + " was made with other settings:\n  checkpoint: "
-                    + state.settings + "\n  now:        " + settings
+                    + PipelineSettings.describe(state.settings) + "\n  now:        " + PipelineSettings.describe(now)
                     + "\nuse another --out directory or delete the checkpoint to start over");
         }
         return Optional.of(state);

@@ -85,6 +85,7 @@ public final class DmsReport {
         timing.put("searchSeconds", o.searchSeconds);
         timing.put("retrainSeconds", o.retrainSeconds);
         root.set("operators", mapper.valueToTree(o.operators));
+        root.set("provenance", mapper.valueToTree(o.provenance));
         mapper.writeValue(file.toFile(), root);
     }
 

@@ -11,6 +11,7 @@ import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import io.dl4jdms.pipeline.PhaseTrainer;
+import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.pipeline.SearchHistory;
@@ -19,8 +20,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,17 +61,11 @@ public final class DmsSearch {
     private final SearchSettings settings;
     private final SearchProgress progress;
     private final Consumer<String> log;
-    private final Supernets supernets;
 
     public DmsSearch(SearchSettings settings, SearchProgress progress, Consumer<String> log) {
-        this(settings, progress, log, new Supernets());
-    }
-
-    DmsSearch(SearchSettings settings, SearchProgress progress, Consumer<String> log, Supernets supernets) {
         this.settings = settings;
         this.progress = progress;
         this.log = log;
-        this.supernets = supernets;
     }
 
     /** Runs the whole pipeline on data already loaded (the settings' data directory is then ignored). */
@@ -91,7 +84,6 @@ public final class DmsSearch {
     }
 
     private SearchOutcome run(DataSource source) throws IOException {
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         SearchData data = source.get();
         Files.createDirectories(settings.out);
         log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
@@ -100,7 +92,7 @@ public final class DmsSearch {
         ResourceKind kind = settings.targetsParams() ? ResourceKind.PARAMS : ResourceKind.FLOPS;
 
         SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
-        Optional<SearchCheckpoint.State> saved = checkpoint.load(settings.describe());
+        Optional<SearchCheckpoint.State> saved = checkpoint.load(settings);
         SearchCheckpoint.State state;
         ComputationGraph supernet;
         if (saved.isPresent()) {
@@ -109,12 +101,11 @@ public final class DmsSearch {
             log.accept("resuming from " + checkpoint.directory() + " (" + state.phase + ", " + state.completedEpochs
                     + " epoch(s) done)");
         } else {
-            state = new SearchCheckpoint.State();
-            state.settings = settings.describe();
-            state.phase = settings.pipeline == Pipeline.SCRATCH ? "search" : "pretrain";
+            state = SearchCheckpoint.start(settings, new SearchCheckpoint.State(),
+                    settings.pipeline == Pipeline.SCRATCH ? "search" : "pretrain");
             double width = settings.pipeline == Pipeline.SCRATCH ? settings.widthMultiplier : 1.0;
             double depth = settings.pipeline == Pipeline.SCRATCH ? settings.depthMultiplier : 1.0;
-            supernet = new ComputationGraph(supernets.configuration(data, width, depth, settings.seed));
+            supernet = new ComputationGraph(DefaultSupernet.configuration(data, width, depth, settings.seed));
             supernet.init();
         }
         ResourceModel model = ResourceModel.of(supernet, input);
@@ -133,6 +124,8 @@ public final class DmsSearch {
         double searchSeconds = state.searchSeconds + (System.nanoTime() - searchStart) / 1e9;
 
         SearchOutcome outcome = new SearchOutcome();
+        Provenance provenance = Provenance.of(settings, data.describe());
+        outcome.provenance = provenance.toMap();
         outcome.pipeline = settings.pipeline.cliName();
         outcome.resource = kind == ResourceKind.PARAMS ? "params" : "flops";
         outcome.seed = settings.seed;
@@ -173,9 +166,11 @@ public final class DmsSearch {
         long retrainStart = System.nanoTime();
         ComputationGraph retrained = retrain(slim, data, state.history);
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(retrained, data);
-        ModelSerializer.writeModel(retrained, settings.out.resolve("slim-model.zip").toFile(), true);
+        Path slimModel = settings.out.resolve("slim-model.zip");
+        ModelSerializer.writeModel(retrained, slimModel.toFile(), true);
+        provenance.writeInto(slimModel);
 
-        Supernets.Baseline baseline = supernets.uniformBaseline(data, outcome.slimFlops, settings.widthMultiplier,
+        DefaultSupernet.Baseline baseline = DefaultSupernet.uniformBaseline(data, outcome.slimFlops, settings.widthMultiplier,
                 settings.seed, input);
         outcome.baselineWidthMultiplier = baseline.widthMultiplier;
         outcome.baselineFlops = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.FLOPS, input);

@@ -3,7 +3,9 @@ package io.dl4jdms.search;
 import io.dl4jdms.pipeline.SearchHistory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The figures of one finished search, as the report and {@code summary.json} show them. FLOPs are
@@ -29,6 +31,8 @@ public final class SearchOutcome {
         }
     }
 
+    /** Where the result came from: pipeline, version, data, seed, settings, time ({@code Provenance#toMap()}). */
+    public Map<String, Object> provenance = new LinkedHashMap<>();
     public String pipeline;
     public String resource;
     public double supernetFlops;

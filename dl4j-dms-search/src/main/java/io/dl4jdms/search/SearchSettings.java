@@ -1,15 +1,19 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.PipelineSettings;
+
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Objects;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Everything that decides a search: pipeline, budget, lengths, seed, data and output directory.
  * Immutable; built with {@link #builder()}, validated by {@link Builder#build()} with messages that
- * name the bad value. A checkpoint is resumed only with the same settings.
+ * name the bad value. {@link #toMap()} is the one description of them: a checkpoint is resumed only with the
+ * same map, and the provenance stored with the results holds it.
  */
-public final class SearchSettings {
+public final class SearchSettings implements PipelineSettings {
 
     public final Pipeline pipeline;
     /** Target FLOPs as a fraction of the supernet's, or NaN. */
@@ -60,24 +64,50 @@ public final class SearchSettings {
         return targetsParams() ? targetParams : targetFlops;
     }
 
-    /** A one-line description for logs and checkpoints. */
-    public String describe() {
-        return "pipeline=" + pipeline.cliName() + (targetsParams() ? " targetParams=" + targetParams
-                : " targetFlops=" + targetFlops) + " searchEpochs=" + searchEpochs + " retrainEpochs=" + retrainEpochs
-                + " pretrainEpochs=" + pretrainEpochs + " structureIterations=" + structureIterations
-                + " batchSize=" + batchSize + " seed=" + seed + " widthMultiplier=" + widthMultiplier
-                + " depthMultiplier=" + depthMultiplier + " resourceWeight=" + resourceWeight
-                + " data=" + (data == null ? "embedded" : data.toAbsolutePath().normalize());
+    @Override
+    public String pipelineName() {
+        return "dms search";
+    }
+
+    @Override
+    public long randomSeed() {
+        return seed;
+    }
+
+    /**
+     * Every setting that decides the result (not the output directory): the checkpoint's identity and the
+     * settings of the provenance in {@code summary.json} and {@code slim-model.zip}.
+     */
+    @Override
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("pipeline", pipeline.cliName());
+        if (targetsParams()) {
+            m.put("targetParams", targetParams);
+        } else {
+            m.put("targetFlops", targetFlops);
+        }
+        m.put("searchEpochs", searchEpochs);
+        m.put("retrainEpochs", retrainEpochs);
+        m.put("pretrainEpochs", pretrainEpochs);
+        m.put("structureIterations", structureIterations);
+        m.put("batchSize", batchSize);
+        m.put("seed", seed);
+        m.put("widthMultiplier", widthMultiplier);
+        m.put("depthMultiplier", depthMultiplier);
+        m.put("resourceWeight", resourceWeight);
+        m.put("data", data == null ? "embedded" : data.toAbsolutePath().normalize().toString());
+        return m;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SearchSettings && describe().equals(((SearchSettings) o).describe());
+        return o instanceof SearchSettings && toMap().equals(((SearchSettings) o).toMap());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(describe());
+        return toMap().hashCode();
     }
 
     /** Collects and checks the settings. */

@@ -1,12 +1,16 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.pipeline.SearchProgress;
+import io.dl4jdms.pipeline.Version;
 
 import io.dl4jdms.export.SearchedStructure;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +20,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,6 +72,15 @@ class DmsSearchTest {
         ComputationGraph slim = ModelSerializer.restoreComputationGraph(out.resolve("slim-model.zip").toFile(), false);
         assertTrue(!slim.getConfiguration().toJson().contains("io.dl4jdms"), "the slim network uses stock layers only");
         assertEquals(2 + 1 + 1, outcome.history.epochs.size(), "search 2, slim 1, baseline 1");
+        // Where the result came from: in summary.json and in the slim model's zip, the same settings map.
+        JsonNode provenance = summary.path("provenance");
+        assertEquals("dms search", provenance.path("pipeline").asText());
+        assertEquals(Version.current(), provenance.path("version").asText());
+        assertEquals(0.5, provenance.path("settings").path("targetFlops").asDouble(), 0);
+        Provenance stored = Provenance.read(out.resolve("slim-model.zip")).orElseThrow();
+        assertEquals(5, stored.seed);
+        assertEquals(data.describe(), stored.data);
+        assertEquals(new ObjectMapper().convertValue(provenance.path("settings"), Map.class), stored.settings);
     }
 
     /** Stops the run when the second search epoch starts, after the first epoch's checkpoint was written. */
@@ -113,20 +127,38 @@ class DmsSearchTest {
     }
 
     @Test
+    void theSearchLeavesTheDefaultDataTypesAsTheyWere(@TempDir Path out) throws IOException {
+        DataType previous = Nd4j.dataType();
+        DataType previousFloating = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            SearchSettings settings = tiny(out).pipeline(Pipeline.STRUCTURE_ONLY).pretrainEpochs(1)
+                    .structureIterations(3).build();
+            new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
+            assertEquals(DataType.DOUBLE, Nd4j.dataType());
+            assertEquals(DataType.DOUBLE, Nd4j.defaultFloatingPointType());
+            ComputationGraph slim = ModelSerializer.restoreComputationGraph(out.resolve("slim-model.zip").toFile(), false);
+            assertEquals(DataType.FLOAT, slim.params().dataType(), "the networks are float by their configuration");
+        } finally {
+            Nd4j.setDefaultDataTypes(previous, previousFloating);
+        }
+    }
+
+    @Test
     void aCheckpointFromOtherSettingsIsRefusedNamingBoth(@TempDir Path out) throws IOException {
-        new SearchCheckpoint(out).save(newSupernet(), state("pipeline=scratch targetFlops=0.3"));
+        new SearchCheckpoint(out).save(newSupernet(), state(Map.of("pipeline", "scratch", "targetFlops", 0.3)));
         IOException e = assertThrows(IOException.class,
                 () -> new DmsSearch(tiny(out).build(), SearchProgress.NONE, s -> { }).run(data));
         assertTrue(e.getMessage().contains("targetFlops=0.3") && e.getMessage().contains("targetFlops=0.5"), e.getMessage());
     }
 
     private static ComputationGraph newSupernet() {
-        ComputationGraph net = new ComputationGraph(new Supernets().configuration(data, 0.5, 1.0, 1));
+        ComputationGraph net = new ComputationGraph(DefaultSupernet.configuration(data, 0.5, 1.0, 1));
         net.init();
         return net;
     }
 
-    private static SearchCheckpoint.State state(String settings) {
+    private static SearchCheckpoint.State state(Map<String, Object> settings) {
         SearchCheckpoint.State state = new SearchCheckpoint.State();
         state.settings = settings;
         state.phase = "search";

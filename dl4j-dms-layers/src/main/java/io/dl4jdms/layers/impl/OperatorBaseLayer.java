@@ -27,6 +27,12 @@ abstract class OperatorBaseLayer<C extends org.deeplearning4j.nn.conf.layers.Bas
     }
 
     @Override
+    public void applyConstraints(int iteration, int epoch) {
+        super.applyConstraints(iteration, epoch);
+        clampRatio(iteration);
+    }
+
+    @Override
     public boolean isPretrainLayer() {
         return false;
     }

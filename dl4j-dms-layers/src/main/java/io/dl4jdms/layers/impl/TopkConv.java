@@ -48,6 +48,12 @@ public class TopkConv extends ConvolutionLayer implements TopkLayerSupport {
     }
 
     @Override
+    public void applyConstraints(int iteration, int epoch) {
+        super.applyConstraints(iteration, epoch);
+        clampRatio(iteration);
+    }
+
+    @Override
     public boolean updaterDivideByMinibatch(String paramName) {
         return TopkLayerSupport.divideByMinibatch(paramName);
     }

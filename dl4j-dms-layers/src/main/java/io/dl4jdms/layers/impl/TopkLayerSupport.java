@@ -103,6 +103,24 @@ interface TopkLayerSupport extends TopkOperator {
         }
     }
 
+    /**
+     * Called by DL4J after every parameter update (as a layer constraint, whichever listeners are attached):
+     * puts the ratio {@code a} back into {@code [0, 1 - 1/(2N)]}, so it never drifts far outside the range it
+     * is used in; a ratio that became NaN stops training, naming the operator.
+     */
+    default void clampRatio(int iteration) {
+        double a = ratio();
+        if (Double.isNaN(a)) {
+            throw new IllegalStateException("top-k operator '" + operatorName() + "': ratio a became NaN"
+                    + " at iteration " + iteration + "; the network's parameters are no longer finite"
+                    + " (check the input data and the learning rates)");
+        }
+        double clamped = TopK.clampRatio(a, operatorSize());
+        if (clamped != a) {
+            setRatio(clamped);
+        }
+    }
+
     @Override
     default TopkMask mask() {
         return TopK.mask(importance(), ratio(), slope());

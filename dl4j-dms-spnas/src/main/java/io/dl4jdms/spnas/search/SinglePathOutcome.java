@@ -55,6 +55,8 @@ public final class SinglePathOutcome {
         public Map<String, String> choices = new LinkedHashMap<>();
     }
 
+    /** Where the result came from: pipeline, version, data, seed, settings, time ({@code Provenance#toMap()}). */
+    public Map<String, Object> provenance = new LinkedHashMap<>();
     public String data;
     public long seed;
     public String backend;

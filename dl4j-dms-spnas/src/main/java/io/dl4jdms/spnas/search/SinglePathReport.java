@@ -71,6 +71,7 @@ public final class SinglePathReport {
         root.put("blocks", o.blocks);
         root.put("history", o.epochs);
         root.put("settings", o.settings);
+        root.put("provenance", o.provenance);
         Map<String, Object> timing = new LinkedHashMap<>();
         timing.put("profileSeconds", o.profileSeconds);
         timing.put("searchSeconds", o.searchSeconds);

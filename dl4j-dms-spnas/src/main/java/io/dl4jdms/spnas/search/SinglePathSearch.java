@@ -2,6 +2,10 @@ package io.dl4jdms.spnas.search;
 
 import io.dl4jdms.supernet.SinglePathSupernet;
 
+import io.dl4jdms.pipeline.PhaseTrainer;
+import io.dl4jdms.pipeline.PipelineSettings;
+import io.dl4jdms.pipeline.Provenance;
+import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.pipeline.SearchHistory;
 import io.dl4jdms.pipeline.SearchProgress;
@@ -23,6 +27,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -60,7 +66,6 @@ public final class SinglePathSearch {
     /** The latency table's file in the output directory. */
     public static final String LATENCY_TABLE = "latency.json";
 
-    private static final int EVALUATION_BATCH = 256;
     private static final int EXPORT_PROBE = 64;
 
     private final Settings settings;
@@ -75,10 +80,11 @@ public final class SinglePathSearch {
     }
 
     /**
-     * The search's settings; defaults sized for a few minutes on two CPU cores. {@link #check()} (called by the
-     * search) names the first bad value.
+     * The search's settings; defaults sized for a few minutes on two CPU cores. Immutable: every setter returns a
+     * changed copy. {@link #check()} (called by the search) names the first bad value. {@link #toMap()} is the one
+     * description of them: the checkpoint's identity and the settings of the provenance.
      */
-    public static final class Settings {
+    public static final class Settings implements PipelineSettings, Cloneable {
         /** The training and test images per class taken from the embedded subset when no limit is set. */
         public static final int EMBEDDED_TRAIN_PER_CLASS = 300;
         public static final int EMBEDDED_TEST_PER_CLASS = 100;
@@ -103,14 +109,16 @@ public final class SinglePathSearch {
         double profileQuantile = 0.5;
         long seed = 12345;
         int[] kernelSizes = {3, 5, 7};
+        Path latencyTable;
 
         /**
          * A directory of Fashion-MNIST/MNIST IDX files or of class-named image folders (see {@link SearchData});
          * null (the default) for the embedded Fashion-MNIST subset. The supernet's input and classes follow the data.
          */
         public Settings data(Path directory) {
-            this.data = directory;
-            return this;
+            Settings c = copy();
+            c.data = directory;
+            return c;
         }
 
         /**
@@ -119,28 +127,32 @@ public final class SinglePathSearch {
          * and {@value #EMBEDDED_TEST_PER_CLASS} of the embedded subset, all images of a data directory.
          */
         public Settings perClass(int trainPerClass, int testPerClass) {
-            this.trainPerClass = trainPerClass;
-            this.testPerClass = testPerClass;
-            return this;
+            Settings c = copy();
+            c.trainPerClass = trainPerClass;
+            c.testPerClass = testPerClass;
+            return c;
         }
 
         public Settings batchSize(int batchSize) {
-            this.batchSize = batchSize;
-            return this;
+            Settings c = copy();
+            c.batchSize = batchSize;
+            return c;
         }
 
         /** Epochs of weights-only training ({@code lambda = 0}), of search, of retraining the exported network. */
         public Settings epochs(int warmup, int search, int retrain) {
-            this.warmupEpochs = warmup;
-            this.searchEpochs = search;
-            this.retrainEpochs = retrain;
-            return this;
+            Settings c = copy();
+            c.warmupEpochs = warmup;
+            c.searchEpochs = search;
+            c.retrainEpochs = retrain;
+            return c;
         }
 
         /** The latency target in ms; 0 (default) for {@link #targetFraction} of the supernet's predicted latency. */
         public Settings targetMs(double targetMs) {
-            this.targetMs = targetMs;
-            return this;
+            Settings c = copy();
+            c.targetMs = targetMs;
+            return c;
         }
 
         /**
@@ -148,28 +160,32 @@ public final class SinglePathSearch {
          * default {@value #DEFAULT_TARGET_FRACTION}.
          */
         public Settings targetFraction(double fraction) {
-            this.targetFraction = fraction;
-            return this;
+            Settings c = copy();
+            c.targetFraction = fraction;
+            return c;
         }
 
         /** {@code lambda} of the latency loss; default 0.1. */
         public Settings latencyWeight(double weight) {
-            this.latencyWeight = weight;
-            return this;
+            Settings c = copy();
+            c.latencyWeight = weight;
+            return c;
         }
 
         /** Learning rates (Adam) of the weights and of the thresholds; defaults 2e-3 and 0.05. */
         public Settings learningRates(double weights, double thresholds) {
-            this.learningRate = weights;
-            this.thresholdLearningRate = thresholds;
-            return this;
+            Settings c = copy();
+            c.learningRate = weights;
+            c.thresholdLearningRate = thresholds;
+            return c;
         }
 
         /** Untimed and timed runs per candidate; defaults 20 and 50. */
         public Settings profile(int warmup, int repeats) {
-            this.profileWarmup = warmup;
-            this.profileRepeats = repeats;
-            return this;
+            Settings c = copy();
+            c.profileWarmup = warmup;
+            c.profileRepeats = repeats;
+            return c;
         }
 
         /**
@@ -177,20 +193,54 @@ public final class SinglePathSearch {
          * see {@link LatencyProfiler.Builder#threads} and {@link LatencyProfiler.Builder#quantile}.
          */
         public Settings timing(int threads, double quantile) {
-            this.profileThreads = threads;
-            this.profileQuantile = quantile;
-            return this;
+            Settings c = copy();
+            c.profileThreads = threads;
+            c.profileQuantile = quantile;
+            return c;
         }
 
         /** The candidate kernel sizes of every block; default 3, 5, 7. */
         public Settings kernelSizes(int... sizes) {
-            this.kernelSizes = sizes.clone();
-            return this;
+            Settings c = copy();
+            c.kernelSizes = sizes.clone();
+            return c;
+        }
+
+        /**
+         * A latency table measured before ({@code latency.json} of an earlier search with the same supernet) to use
+         * instead of profiling; null (default) to profile on this machine. A measured table is noisy: two searches
+         * compare exactly only on the same table.
+         */
+        public Settings latencyTable(Path file) {
+            Settings c = copy();
+            c.latencyTable = file;
+            return c;
         }
 
         public Settings seed(long seed) {
-            this.seed = seed;
-            return this;
+            Settings c = copy();
+            c.seed = seed;
+            return c;
+        }
+
+        private Settings copy() {
+            try {
+                Settings c = (Settings) super.clone();
+                c.kernelSizes = kernelSizes.clone();
+                return c;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Override
+        public String pipelineName() {
+            return "dms spnas";
+        }
+
+        @Override
+        public long randomSeed() {
+            return seed;
         }
 
         public int warmupEpochs() {
@@ -258,14 +308,13 @@ public final class SinglePathSearch {
             }
         }
 
-        /** The settings as {@code summary.json} records them. */
-        Map<String, Object> toMap(SearchData loaded) {
+        /** Every setting that decides the result (not the output directory), in a fixed order. */
+        @Override
+        public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("data", data == null ? "embedded" : data.toAbsolutePath().normalize().toString());
-            m.put("trainImages", loaded.numTrain());
-            m.put("testImages", loaded.testSet().numExamples());
-            m.put("input", loaded.height() + "x" + loaded.width() + "x" + loaded.channels());
-            m.put("classes", loaded.classes());
+            m.put("trainPerClass", trainPerClass);
+            m.put("testPerClass", testPerClass);
             m.put("batchSize", batchSize);
             m.put("warmupEpochs", warmupEpochs);
             m.put("searchEpochs", searchEpochs);
@@ -284,14 +333,39 @@ public final class SinglePathSearch {
             m.put("profileRepeats", profileRepeats);
             m.put("profileThreads", profileThreads);
             m.put("profileQuantile", profileQuantile);
+            m.put("latencyTable", latencyTable == null ? "measured" : latencyTable.toAbsolutePath().normalize().toString());
+            return m;
+        }
+
+        /** The settings as {@code summary.json} records them: {@link #toMap()} and what the loaded data holds. */
+        Map<String, Object> toMap(SearchData loaded) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            toMap().forEach((key, value) -> {
+                m.put(key, value);
+                if (key.equals("data")) {
+                    m.put("trainImages", loaded.numTrain());
+                    m.put("testImages", loaded.testSet().numExamples());
+                    m.put("input", loaded.height() + "x" + loaded.width() + "x" + loaded.channels());
+                    m.put("classes", loaded.classes());
+                }
+            });
             return m;
         }
     }
 
-    /** Runs the search; writes {@code latency.json}, {@code slim-model.zip} and the report into the directory. */
+    /** What the checkpoint keeps besides the supernet: the figures of the run so far. */
+    public static final class State extends SearchCheckpoint.State {
+        public SinglePathOutcome outcome = new SinglePathOutcome();
+    }
+
+    /**
+     * Runs the search; writes {@code latency.json}, {@code slim-model.zip}, the report and, after the profiling and
+     * after every epoch of the supernet, the checkpoint into the directory. Run again with the same settings and
+     * directory, an interrupted search resumes from its last finished epoch (with the latency table it measured)
+     * and ends as the uninterrupted search would have.
+     */
     public SinglePathOutcome run(Path outputDirectory) throws IOException {
         long start = System.nanoTime();
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         Settings s = settings;
         SearchData data = SearchData.load(s.data, s.seed);
         if (s.trainPerClass > 0) {
@@ -302,10 +376,6 @@ public final class SinglePathSearch {
         Files.createDirectories(outputDirectory);
         log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
-        SinglePathOutcome outcome = new SinglePathOutcome();
-        outcome.data = data.describe();
-        outcome.seed = s.seed;
-        outcome.settings = s.toMap(data);
 
         SinglePathSupernet supernet = SinglePathSupernet.builder().input(data.height(), data.width(), data.channels())
                 .classes(data.classes()).seed(s.seed).kernelSizes(s.kernelSizes).updater(new Adam(s.learningRate))
@@ -313,22 +383,44 @@ public final class SinglePathSearch {
         LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(s.profileWarmup)
                 .repeats(s.profileRepeats).threads(s.profileThreads).quantile(s.profileQuantile)
                 .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
-        LatencyModel model = profile(supernet, profiler, outputDirectory, outcome);
-        outcome.profileSeconds = (System.nanoTime() - start) / 1e9;
-
-        ComputationGraph net = new ComputationGraph(supernet.configuration());
-        net.init();
-        outcome.supernetPredictedMs = model.predictMs(net);
-        outcome.targetMs = s.targetMs > 0 ? s.targetMs : s.targetFraction * outcome.supernetPredictedMs;
+        SearchCheckpoint checkpoint = new SearchCheckpoint(outputDirectory);
+        Optional<State> saved = checkpoint.load(s, State.class);
+        State state;
+        ComputationGraph net;
+        LatencyModel model;
+        if (saved.isPresent()) {
+            state = saved.get();
+            net = checkpoint.restoreSupernet();
+            model = LatencyModel.of(LatencyTable.read(outputDirectory.resolve(LATENCY_TABLE).toFile()));
+            log.accept("resuming from " + checkpoint.directory() + " (" + state.completedEpochs + " epoch(s) done)");
+        } else {
+            state = SearchCheckpoint.start(s, new State(), "search");
+            model = profile(supernet, profiler, outputDirectory, state.outcome);
+            state.outcome.profileSeconds = (System.nanoTime() - start) / 1e9;
+            net = new ComputationGraph(supernet.configuration());
+            net.init();
+            state.outcome.supernetPredictedMs = model.predictMs(net);
+            state.outcome.targetMs = s.targetMs > 0 ? s.targetMs : s.targetFraction * state.outcome.supernetPredictedMs;
+            checkpoint.save(net, state);
+        }
+        SinglePathOutcome outcome = state.outcome;
+        outcome.history = state.history;
+        outcome.data = data.describe();
+        outcome.seed = s.seed;
+        outcome.settings = s.toMap(data);
+        Provenance provenance = Provenance.of(s, data.describe());
+        outcome.provenance = provenance.toMap();
         log.accept(String.format(Locale.ROOT, "fixed part %.3f ms, supernet predicted %.3f ms, target %.3f ms",
                 outcome.fixedMs, outcome.supernetPredictedMs, outcome.targetMs));
-        long searchStart = System.nanoTime();
-        search(net, model, data, outcome);
-        outcome.searchSeconds = (System.nanoTime() - searchStart) / 1e9;
+        if (!"done".equals(state.phase)) {
+            search(net, model, data, state, checkpoint);
+        }
+        outcome.searchSeconds = state.searchSeconds;
         outcome.supernetTestAccuracy = outcome.epochs.get(outcome.epochs.size() - 1).testAccuracy;
         outcome.supernetParameters = net.numParams();
         Map<String, SuperkernelChoice> choices = LatencyModel.choices(net);
         outcome.predictedMs = model.predictMs(choices);
+        outcome.blocks.clear();
         describeBlocks(supernet.blocks(), choices, model.table(), outcome);
 
         ComputationGraph slim = SinglePathExport.export(supernet, net, choices);
@@ -336,19 +428,15 @@ public final class SinglePathSearch {
         INDArray probe = testFeatures.get(NDArrayIndex.interval(0, Math.min(EXPORT_PROBE, testFeatures.size(0))));
         outcome.exportMaxAbsDifference = net.outputSingle(false, probe).sub(slim.outputSingle(false, probe))
                 .amaxNumber().doubleValue();
-        outcome.slimTestAccuracyBeforeRetraining = accuracy(slim, data);
+        outcome.slimTestAccuracyBeforeRetraining = PhaseTrainer.accuracy(slim, data);
         log.accept(String.format(Locale.ROOT, "searched %s: predicted %.3f ms; exported network max |diff| %.2e",
                 outcome.choices().values(), outcome.predictedMs, outcome.exportMaxAbsDifference));
         long retrainStart = System.nanoTime();
-        EpochRecorder slimRecorder = new EpochRecorder(progress, null, outcome);
-        slim.setListeners(slimRecorder);
-        DataSetIterator slimTrain = data.train(s.batchSize, s.seed + 1);
-        for (int epoch = 1; epoch <= s.retrainEpochs; epoch++) {
-            outcome.history.epochs.add(fitEpoch(slim, slimTrain, data, String.format(Locale.ROOT, "retrain %d/%d",
-                    epoch, s.retrainEpochs), "slim", epoch, slimRecorder));
-        }
+        PhaseTrainer.train(slim, data, s.batchSize, s.seed, "slim",
+                epoch -> String.format(Locale.ROOT, "retrain %d/%d", epoch, s.retrainEpochs), 1, s.retrainEpochs,
+                outcome.history, progress, null, epoch -> { });
         outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
-        outcome.slimTestAccuracy = accuracy(slim, data);
+        outcome.slimTestAccuracy = PhaseTrainer.accuracy(slim, data);
         outcome.slimParameters = slim.numParams();
 
         progress.startPhase("time the slim network", profiler.roundsPerMeasurement());
@@ -357,122 +445,122 @@ public final class SinglePathSearch {
         progress.endPhase();
         outcome.measuredMs = measured[0];
         outcome.supernetMeasuredMs = measured[1];
-        ModelSerializer.writeModel(slim, outputDirectory.resolve(SLIM_MODEL).toFile(), true);
+        Path slimModel = outputDirectory.resolve(SLIM_MODEL);
+        ModelSerializer.writeModel(slim, slimModel.toFile(), true);
+        provenance.writeInto(slimModel);
         outcome.totalSeconds = (System.nanoTime() - start) / 1e9;
         SinglePathReport.write(outcome, outputDirectory);
         return outcome;
     }
 
-    /** Times every candidate and the fixed part, writes {@code latency.json}; the runtime model of the table. */
+    /**
+     * Times every candidate and the fixed part (or takes the settings' table), writes {@code latency.json}; the
+     * runtime model of the table as written, so a resumed search predicts exactly what the first run did.
+     */
     private LatencyModel profile(SinglePathSupernet supernet, LatencyProfiler profiler, Path outputDirectory,
                                  SinglePathOutcome outcome) throws IOException {
-        progress.startPhase("profile latency", 2L * profiler.roundsPerMeasurement());
-        LatencyTable table = profiler.profile(supernet.blocks());
-        ComputationGraph stem = new ComputationGraph(supernet.stemConfiguration());
-        stem.init();
-        ComputationGraph head = new ComputationGraph(supernet.headConfiguration());
-        head.init();
-        outcome.fixedMs = profiler.fixedMs(List.of(stem, head), List.of(random(supernet.inputType(),
-                profiler.batchSize()), random(supernet.headInputType(), profiler.batchSize())));
-        progress.endPhase();
-        table = table.withFixedMs(outcome.fixedMs);
-        table.write(outputDirectory.resolve(LATENCY_TABLE).toFile());
+        LatencyTable table;
+        if (settings.latencyTable != null) {
+            table = LatencyTable.read(settings.latencyTable.toFile());
+            for (SearchableBlock block : supernet.blocks()) {
+                if (!table.entry(block.name()).matches(block.space())) {
+                    throw new IllegalArgumentException("latency table " + settings.latencyTable + ": block '"
+                            + block.name() + "' has other candidates than this supernet's");
+                }
+            }
+        } else {
+            progress.startPhase("profile latency", 2L * profiler.roundsPerMeasurement());
+            table = profiler.profile(supernet.blocks());
+            ComputationGraph stem = new ComputationGraph(supernet.stemConfiguration());
+            stem.init();
+            ComputationGraph head = new ComputationGraph(supernet.headConfiguration());
+            head.init();
+            double fixedMs = profiler.fixedMs(List.of(stem, head), List.of(random(supernet.inputType(),
+                    profiler.batchSize()), random(supernet.headInputType(), profiler.batchSize())));
+            progress.endPhase();
+            table = table.withFixedMs(fixedMs);
+        }
+        File file = outputDirectory.resolve(LATENCY_TABLE).toFile();
+        table.write(file);
+        table = LatencyTable.read(file);
+        outcome.fixedMs = table.fixedMs();
         outcome.backend = table.backend();
         outcome.timingBatchSize = table.batchSize();
         return LatencyModel.of(table);
     }
 
-    /** The warm-up and search epochs of the supernet, with the latency loss. */
-    private void search(ComputationGraph net, LatencyModel model, SearchData data, SinglePathOutcome outcome) {
+    /**
+     * The warm-up and search epochs of the supernet with the latency loss, from the first epoch the state has not
+     * finished; the checkpoint is written after every epoch.
+     */
+    private void search(ComputationGraph net, LatencyModel model, SearchData data, State state,
+                        SearchCheckpoint checkpoint) throws IOException {
         Settings s = settings;
+        SinglePathOutcome outcome = state.outcome;
         long iterationsPerEpoch = (data.numTrain() + s.batchSize - 1) / s.batchSize;
         LatencyLossListener latency = LatencyLossListener.builder(model).weight(s.latencyWeight)
                 .targetMs(outcome.targetMs).warmupIterations(s.warmupEpochs * iterationsPerEpoch).build();
-        EpochRecorder recorder = new EpochRecorder(progress, model, outcome);
+        EpochRecorder recorder = new EpochRecorder(model, outcome);
         net.setListeners(latency, recorder);
-        DataSetIterator train = data.train(s.batchSize, s.seed);
-        for (int epoch = 1; epoch <= s.warmupEpochs + s.searchEpochs; epoch++) {
-            boolean warmup = epoch <= s.warmupEpochs;
-            String phase = warmup ? String.format(Locale.ROOT, "warm-up %d/%d", epoch, s.warmupEpochs)
-                    : String.format(Locale.ROOT, "search %d/%d", epoch - s.warmupEpochs, s.searchEpochs);
-            SearchHistory.Epoch row = fitEpoch(net, train, data, phase, "supernet", epoch, recorder);
-            outcome.history.epochs.add(row);
-            SinglePathOutcome.Epoch e = new SinglePathOutcome.Epoch();
-            e.epoch = epoch;
-            e.warmup = warmup;
-            e.score = row.trainLoss;
-            e.testAccuracy = row.testAccuracy;
-            e.predictedMs = model.predictMs(net);
-            LatencyModel.choices(net).forEach((name, choice) -> e.choices.put(name, choice.toString()));
-            outcome.epochs.add(e);
-            log.accept(String.format(Locale.ROOT, "%s: loss %.4f, test accuracy %.4f, predicted %.3f ms, %s", phase,
-                    e.score, e.testAccuracy, e.predictedMs, e.choices.values()));
-        }
+        int epochs = s.warmupEpochs + s.searchEpochs;
+        long start = System.nanoTime();
+        double before = state.searchSeconds;
+        PhaseTrainer.train(net, data, s.batchSize, s.seed, "supernet", epoch -> epoch <= s.warmupEpochs
+                        ? String.format(Locale.ROOT, "warm-up %d/%d", epoch, s.warmupEpochs)
+                        : String.format(Locale.ROOT, "search %d/%d", epoch - s.warmupEpochs, s.searchEpochs),
+                state.completedEpochs + 1, epochs, outcome.history, progress, recorder::status, epoch -> {
+                    SearchHistory.Epoch row = outcome.history.epochs.get(outcome.history.epochs.size() - 1);
+                    SinglePathOutcome.Epoch e = new SinglePathOutcome.Epoch();
+                    e.epoch = epoch;
+                    e.warmup = epoch <= s.warmupEpochs;
+                    e.score = row.trainLoss;
+                    e.testAccuracy = row.testAccuracy;
+                    e.predictedMs = model.predictMs(net);
+                    LatencyModel.choices(net).forEach((name, choice) -> e.choices.put(name, choice.toString()));
+                    outcome.epochs.add(e);
+                    log.accept(String.format(Locale.ROOT, "%s: loss %.4f, test accuracy %.4f, predicted %.3f ms, %s",
+                            e.warmup ? "warm-up " + epoch : "search " + (epoch - s.warmupEpochs), e.score,
+                            e.testAccuracy, e.predictedMs, e.choices.values()));
+                    state.completedEpochs = epoch;
+                    state.searchSeconds = before + (System.nanoTime() - start) / 1e9;
+                    if (epoch == epochs) {
+                        state.phase = "done";
+                    }
+                    checkpoint.save(net, state);
+                });
         net.setListeners();
     }
 
     /**
-     * One epoch with a progress bar (the network's listeners include the recorder); its mean training loss and the
-     * test accuracy after it, as the history's phase {@code historyPhase}.
-     */
-    private SearchHistory.Epoch fitEpoch(ComputationGraph net, DataSetIterator train, SearchData data, String phase,
-                                         String historyPhase, int epoch, EpochRecorder recorder) {
-        progress.startPhase(phase, (data.numTrain() + settings.batchSize - 1) / settings.batchSize);
-        recorder.startEpoch(epoch);
-        try {
-            net.fit(train);
-        } finally {
-            progress.endPhase();
-        }
-        return new SearchHistory.Epoch(historyPhase, epoch, recorder.meanScore(), accuracy(net, data));
-    }
-
-    /**
-     * Per iteration: steps the progress bar and sums the score; with a latency model (the supernet) also records
-     * the latency of the current hard choices, in total and per block.
+     * Per iteration of the supernet: records the latency of the current hard choices, in total and per block, and
+     * gives the progress bar's status.
      */
     private static final class EpochRecorder extends BaseTrainingListener {
-        private final SearchProgress progress;
         private final LatencyModel model;
         private final SinglePathOutcome outcome;
-        private int epoch;
-        private double scoreSum;
-        private int count;
+        private String status = "";
 
-        EpochRecorder(SearchProgress progress, LatencyModel model, SinglePathOutcome outcome) {
-            this.progress = progress;
+        EpochRecorder(LatencyModel model, SinglePathOutcome outcome) {
             this.model = model;
             this.outcome = outcome;
         }
 
-        void startEpoch(int epoch) {
-            this.epoch = epoch;
-            scoreSum = 0;
-            count = 0;
-        }
-
-        double meanScore() {
-            return count == 0 ? Double.NaN : scoreSum / count;
+        String status() {
+            return status;
         }
 
         @Override
-        public void iterationDone(Model net, int iteration, int ignoredEpoch) {
-            scoreSum += net.score();
-            count++;
-            if (model == null) {
-                progress.step(String.format(Locale.ROOT, "loss %.3f", net.score()));
-                return;
-            }
+        public void iterationDone(Model net, int iteration, int epoch) {
             LatencyModel.Estimate estimate = model.evaluate(net);
             SinglePathOutcome.Step step = new SinglePathOutcome.Step();
             step.iteration = iteration;
-            step.epoch = epoch;
+            step.epoch = epoch + 1; // DL4J counts the finished epochs from 0
             step.score = net.score();
             step.predictedMs = estimate.ms();
             step.blockMs.putAll(estimate.layerMs());
             outcome.steps.add(step);
-            progress.step(String.format(Locale.ROOT, "loss %.3f, %.2f ms (target %.2f)", step.score, step.predictedMs,
-                    outcome.targetMs));
+            status = String.format(Locale.ROOT, "loss %.3f, %.2f ms (target %.2f)", step.score, step.predictedMs,
+                    outcome.targetMs);
         }
     }
 
@@ -497,10 +585,6 @@ public final class SinglePathSearch {
             b.largestMs = entry.ms(entry.kernelSizes().length - 1, entry.channels().length - 1);
             outcome.blocks.add(b);
         }
-    }
-
-    private static double accuracy(ComputationGraph net, SearchData data) {
-        return net.evaluate(data.test(EVALUATION_BATCH)).accuracy();
     }
 
     /** The plain network of the largest candidates (the supernet's latency, measured). */

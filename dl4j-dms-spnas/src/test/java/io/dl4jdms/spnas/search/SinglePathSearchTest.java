@@ -1,5 +1,6 @@
 package io.dl4jdms.spnas.search;
 
+import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchProgress;
 import io.dl4jdms.spnas.latency.LatencyTable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -81,6 +82,68 @@ class SinglePathSearchTest {
         ComputationGraph slim = ModelSerializer.restoreComputationGraph(dir.resolve("slim-model.zip").toFile(), false);
         assertTrue(!slim.getConfiguration().toJson().contains("io.dl4jdms"), "the slim network uses stock layers only");
         assertEquals(outcome.slimParameters, slim.numParams());
+    }
+
+    /** Stops the run when the first search epoch starts, after the warm-up epoch's checkpoint was written. */
+    private static final class Interrupt extends RuntimeException {
+    }
+
+    /**
+     * A search interrupted after its first epoch and run again resumes from the checkpoint and ends with the
+     * structure, weights and accuracy of the uninterrupted search with the same seed. Both use one latency table (a
+     * measured table is noisy, so two profilings alone would make two searches differ).
+     */
+    @Test
+    void anInterruptedSearchResumesToTheSameResult(@TempDir Path dir) throws IOException {
+        SinglePathSearch.Settings measuring = new SinglePathSearch.Settings().perClass(4, 2).batchSize(20)
+                .epochs(1, 1, 1).profile(0, 1).timing(1, 0.5).targetFraction(0.5);
+        new SinglePathSearch(measuring, SearchProgress.NONE, line -> { }).run(dir.resolve("measure"));
+        SinglePathSearch.Settings settings = measuring.epochs(1, 2, 1).seed(7)
+                .latencyTable(dir.resolve("measure").resolve(SinglePathSearch.LATENCY_TABLE));
+
+        SinglePathOutcome expected = new SinglePathSearch(settings, SearchProgress.NONE, line -> { })
+                .run(dir.resolve("straight"));
+        SearchProgress interrupting = new SearchProgress() {
+            @Override
+            public void startPhase(String phase, long steps) {
+                if (phase.startsWith("search 1/")) {
+                    throw new Interrupt();
+                }
+            }
+
+            @Override
+            public void step(String detail) {
+            }
+
+            @Override
+            public void endPhase() {
+            }
+        };
+        Path resumedDir = dir.resolve("resumed");
+        assertThrows(Interrupt.class, () -> new SinglePathSearch(settings, interrupting, line -> { }).run(resumedDir));
+        assertTrue(Files.exists(resumedDir.resolve("checkpoint/state.json")));
+        List<String> log = new ArrayList<>();
+        SinglePathOutcome actual = new SinglePathSearch(settings, SearchProgress.NONE, log::add).run(resumedDir);
+        assertTrue(log.stream().anyMatch(line -> line.startsWith("resuming")), log.toString());
+
+        assertEquals(expected.choices(), actual.choices(), "the same structure");
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(dir.resolve("straight/checkpoint/supernet.zip").toFile());
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(resumedDir.resolve("checkpoint/supernet.zip").toFile());
+        assertEquals(a.params(), b.params(), "the same supernet weights");
+        ComputationGraph slimA = ModelSerializer.restoreComputationGraph(dir.resolve("straight/slim-model.zip").toFile());
+        ComputationGraph slimB = ModelSerializer.restoreComputationGraph(resumedDir.resolve("slim-model.zip").toFile());
+        assertEquals(slimA.params(), slimB.params(), "the same retrained slim weights");
+        assertEquals(expected.slimTestAccuracy, actual.slimTestAccuracy, 0.0);
+        assertEquals(expected.predictedMs, actual.predictedMs, 0.0);
+        assertEquals(expected.epochs.size(), actual.epochs.size());
+        assertEquals(expected.steps.size(), actual.steps.size(), "the latency of every iteration, across the restart");
+        assertEquals(expected.history.epochs.size(), actual.history.epochs.size());
+
+        // The provenance of the slim model: the settings map that is also the checkpoint's identity.
+        Provenance provenance = Provenance.read(resumedDir.resolve(SinglePathSearch.SLIM_MODEL)).orElseThrow();
+        assertEquals("dms spnas", provenance.pipeline);
+        assertEquals(7L, provenance.seed);
+        assertEquals(2, ((Number) provenance.settings.get("searchEpochs")).intValue());
     }
 
     @Test

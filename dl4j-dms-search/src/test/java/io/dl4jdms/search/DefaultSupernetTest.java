@@ -19,7 +19,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class SupernetsTest {
+class DefaultSupernetTest {
 
     private static SearchData data;
 
@@ -30,7 +30,7 @@ class SupernetsTest {
 
     @Test
     void searchedSupernetExportsExactlyWithTheModelsFlops() {
-        ComputationGraph net = new ComputationGraph(new Supernets().configuration(data, 1.0, 1.0, 3));
+        ComputationGraph net = new ComputationGraph(DefaultSupernet.configuration(data, 1.0, 1.0, 3));
         net.init();
         Random random = new Random(2);
         for (TopkOperator op : OperatorState.operators(net)) {
@@ -55,10 +55,10 @@ class SupernetsTest {
     @Test
     void uniformBaselineComesCloseToTheRequestedFlops() {
         InputType input = InputType.convolutional(28, 28, 1);
-        ComputationGraph full = new ComputationGraph(new Supernets().configuration(data, 1.0, 1.0, 3));
+        ComputationGraph full = new ComputationGraph(DefaultSupernet.configuration(data, 1.0, 1.0, 3));
         full.init();
         double half = 0.5 * ResourceModel.of(full, input).full(ResourceKind.FLOPS);
-        Supernets.Baseline baseline = new Supernets().uniformBaseline(data, half, 1.5, 3, input);
+        DefaultSupernet.Baseline baseline = DefaultSupernet.uniformBaseline(data, half, 1.5, 3, input);
         double flops = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.FLOPS, input);
         assertTrue(Math.abs(flops / half - 1) < 0.1, "baseline " + flops + " vs " + half);
         assertTrue(baseline.widthMultiplier > 0.5 && baseline.widthMultiplier < 0.9, "x" + baseline.widthMultiplier);
