@@ -95,14 +95,12 @@ class SinglePathSearchTest {
      */
     @Test
     void anInterruptedSearchResumesToTheSameResult(@TempDir Path dir) throws IOException {
-        SinglePathSearch.Settings measuring = new SinglePathSearch.Settings().perClass(4, 2).batchSize(20)
-                .epochs(1, 1, 1).profile(0, 1).timing(1, 0.5).targetFraction(0.5);
-        new SinglePathSearch(measuring, SearchProgress.NONE, line -> { }).run(dir.resolve("measure"));
-        SinglePathSearch.Settings settings = measuring.epochs(1, 2, 1).seed(7)
-                .latencyTable(dir.resolve("measure").resolve(SinglePathSearch.LATENCY_TABLE));
-
-        SinglePathOutcome expected = new SinglePathSearch(settings, SearchProgress.NONE, line -> { })
+        SinglePathSearch.Settings straight = new SinglePathSearch.Settings().perClass(2, 1).batchSize(10)
+                .epochs(1, 1, 1).profile(0, 1).timing(1, 0.5).targetFraction(0.5).seed(7);
+        SinglePathOutcome expected = new SinglePathSearch(straight, SearchProgress.NONE, line -> { })
                 .run(dir.resolve("straight"));
+        SinglePathSearch.Settings settings = straight
+                .latencyTable(dir.resolve("straight").resolve(SinglePathSearch.LATENCY_TABLE));
         SearchProgress interrupting = new SearchProgress() {
             @Override
             public void startPhase(String phase, long steps) {
@@ -143,7 +141,7 @@ class SinglePathSearchTest {
         Provenance provenance = Provenance.read(resumedDir.resolve(SinglePathSearch.SLIM_MODEL)).orElseThrow();
         assertEquals("dms spnas", provenance.pipeline);
         assertEquals(7L, provenance.seed);
-        assertEquals(2, ((Number) provenance.settings.get("searchEpochs")).intValue());
+        assertEquals(1, ((Number) provenance.settings.get("warmupEpochs")).intValue());
     }
 
     @Test
