@@ -1,6 +1,6 @@
 package io.dl4jdms.export;
 
-import io.dl4jdms.export.Node.Role;
+import io.dl4jdms.resource.ChannelRole;
 import io.dl4jdms.layers.TopkOperator;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -60,7 +60,7 @@ final class ExportPlan {
 
     /** What the plan knows about one vertex's output. */
     static final class State {
-        Role role;
+        ChannelRole role;
         Format format = Format.UNKNOWN;
         ChannelSet nonZero;
         ChannelSet need;
@@ -97,7 +97,7 @@ final class ExportPlan {
 
     /** The inputs of a node that carry activations into it (a removed block reads only its skip input). */
     static List<String> streamInputs(Node node) {
-        return node.role == Role.REMOVED_BLOCK ? node.inputs.subList(0, 1) : node.inputs;
+        return node.removedBlock ? node.inputs.subList(0, 1) : node.inputs;
     }
 
     /** The channels of a node's (single) input after its preprocessor, as the slim network computes them. */
@@ -120,7 +120,7 @@ final class ExportPlan {
             String key = todo.pop();
             if (seen.add(key)) {
                 Node node = view.byKey.get(key);
-                if (node.role == Role.MASK) {
+                if (node.role == ChannelRole.MASK) {
                     throw new SlimExportException(node.describe() + " is read as an activation by "
                             + readersOf(key, seen) + "; a mask layer's output can only be applied by GatedResidual"
                             + " and WidthMaskVertex vertices");
@@ -129,8 +129,8 @@ final class ExportPlan {
             }
         }
         for (String output : view.outputs) {
-            Role role = view.byKey.get(output).role;
-            if (role == Role.WIDTH_MASKED || role == Role.REMOVED_BLOCK || role == Role.KEPT_BLOCK) {
+            ChannelRole role = view.byKey.get(output).role;
+            if (role == ChannelRole.WIDTH_MASKED || role == ChannelRole.GATED_RESIDUAL) {
                 throw new SlimExportException("network output " + view.byKey.get(output).describe()
                         + " is a search vertex; end the network with a layer");
             }
@@ -210,8 +210,16 @@ final class ExportPlan {
                 state.format = input(node, 0).format;
                 return;
             }
-            case ELEMENT_WISE:
-            case KEPT_BLOCK: {
+            case GATED_RESIDUAL:
+                if (node.removedBlock) {
+                    State in = input(node, 0);
+                    state.nonZero = in.nonZero;
+                    state.format = in.format;
+                    state.maskedBy = in.maskedBy;
+                    return;
+                }
+                // a kept block adds its inputs
+            case ELEMENT_WISE: {
                 boolean product = node.vertex instanceof ElementWiseVertex
                         && ((ElementWiseVertex) node.vertex).getOp() == ElementWiseVertex.Op.Product;
                 ChannelSet set = input(node, 0).nonZero;
@@ -231,13 +239,6 @@ final class ExportPlan {
                 state.maskedBy = node.maskInput;
                 return;
             }
-            case REMOVED_BLOCK: {
-                State in = input(node, 0);
-                state.nonZero = in.nonZero;
-                state.format = in.format;
-                state.maskedBy = in.maskedBy;
-                return;
-            }
             default: {
                 long size = node.layer instanceof FeedForwardLayer && ((FeedForwardLayer) node.layer).getNOut() > 0
                         ? ((FeedForwardLayer) node.layer).getNOut() : ChannelSet.UNKNOWN;
@@ -248,26 +249,26 @@ final class ExportPlan {
 
     /**
      * A node's role, with per-channel vertices that do not work along the channel axis demoted to
-     * {@link Role#OTHER}: a concatenation along another axis, a global pooling over the channels.
+     * {@link ChannelRole#OTHER}: a concatenation along another axis, a global pooling over the channels.
      */
-    private Role effectiveRole(Node node) {
-        if (node.role == Role.MERGE) {
+    private ChannelRole effectiveRole(Node node) {
+        if (node.role == ChannelRole.MERGE) {
             Format format = input(node, 0).format;
             for (int i = 1; i < node.inputs.size(); i++) {
                 if (input(node, i).format != format) {
-                    return Role.OTHER;
+                    return ChannelRole.OTHER;
                 }
             }
             boolean alongChannels = format != Format.UNKNOWN
                     && ((MergeVertex) node.vertex).getMergeAxis() == format.channelAxis();
-            return alongChannels ? Role.MERGE : Role.OTHER;
+            return alongChannels ? ChannelRole.MERGE : ChannelRole.OTHER;
         }
         if (node.layer instanceof GlobalPoolingLayer) {
             int[] dimensions = ((GlobalPoolingLayer) node.layer).getPoolingDimensions();
             Format format = input(node, 0).format;
             if (dimensions != null && (format == Format.UNKNOWN
                     || Arrays.stream(dimensions).anyMatch(d -> d == format.channelAxis()))) {
-                return Role.OTHER;
+                return ChannelRole.OTHER;
             }
         }
         return node.role;
@@ -332,8 +333,7 @@ final class ExportPlan {
             case PER_CHANNEL_AFFINE:
                 return beforePreProcessor(node, state.need, in.nonZero.size());
             case ELEMENT_WISE:
-            case KEPT_BLOCK:
-            case REMOVED_BLOCK:
+            case GATED_RESIDUAL:
                 return state.need;
             case WIDTH_MASKED:
                 return state.need.intersect(groupKept(node));
@@ -405,8 +405,13 @@ final class ExportPlan {
                 state.physical = concat(parts);
                 return;
             }
-            case ELEMENT_WISE:
-            case KEPT_BLOCK: {
+            case GATED_RESIDUAL:
+                if (node.removedBlock) {
+                    state.physical = input(node, 0).physical;
+                    return;
+                }
+                // a kept block adds its inputs
+            case ELEMENT_WISE: {
                 ChannelSet first = input(node, 0).physical;
                 for (int i = 1; i < node.inputs.size(); i++) {
                     ChannelSet other = input(node, i).physical;
@@ -434,9 +439,6 @@ final class ExportPlan {
                 state.physical = in.physical;
                 return;
             }
-            case REMOVED_BLOCK:
-                state.physical = input(node, 0).physical;
-                return;
             default: {
                 List<String> inputs = streamInputs(node);
                 for (int i = 0; i < inputs.size(); i++) {

@@ -5,6 +5,7 @@ import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.TopkDense;
 import io.dl4jdms.layers.TopkOptions;
 import io.dl4jdms.layers.TopkParamInitializer;
+import io.dl4jdms.resource.LayerRule;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -81,35 +82,44 @@ final class SlimLayers {
     static List<Piece> convert(Node node, ChannelSet in, ChannelSet out, UnaryOperator<String> newName) {
         Layer layer = node.layer;
         Map<String, INDArray> params = node.impl.paramTable();
-        if (layer instanceof TopkConv) {
-            TopkConv topk = (TopkConv) layer;
-            ConvolutionLayer conv = stockConvolution(topk, in, out);
-            Map<String, INDArray> convParams = new LinkedHashMap<>();
-            convParams.put(ConvolutionParamInitializer.WEIGHT_KEY,
-                    select(select(params.get(ConvolutionParamInitializer.WEIGHT_KEY), 0, out), 1, in));
-            if (topk.hasBias()) {
-                convParams.put(ConvolutionParamInitializer.BIAS_KEY, vector(params.get(ConvolutionParamInitializer.BIAS_KEY), out));
+        switch (node.rule.slim()) {
+            case REFUSE:
+                throw new SlimExportException(node.describe() + " cannot be exported: " + node.rule.refusal());
+            case TOPK_CONVOLUTION: {
+                TopkConv topk = (TopkConv) layer;
+                ConvolutionLayer conv = stockConvolution(topk, in, out);
+                Map<String, INDArray> convParams = new LinkedHashMap<>();
+                convParams.put(ConvolutionParamInitializer.WEIGHT_KEY,
+                        select(select(params.get(ConvolutionParamInitializer.WEIGHT_KEY), 0, out), 1, in));
+                if (topk.hasBias()) {
+                    convParams.put(ConvolutionParamInitializer.BIAS_KEY,
+                            vector(params.get(ConvolutionParamInitializer.BIAS_KEY), out));
+                }
+                return withOutputStage(node.name, conv, convParams, topk, topk.getCnn2dDataFormat(), params, out,
+                        newName);
             }
-            return withOutputStage(node.name, conv, convParams, topk, topk.getCnn2dDataFormat(), params, out, newName);
-        }
-        if (layer instanceof TopkDense) {
-            TopkDense topk = (TopkDense) layer;
-            DenseLayer dense = new DenseLayer();
-            copyBaseSettings(topk, dense);
-            dense.setHasBias(true);
-            dense.setNIn(in.count());
-            dense.setNOut(out.count());
-            dense.setTimeDistributedFormat(topk.getTimeDistributedFormat());
-            dense.setActivationFn(topk.getTopkOptions().isBatchNorm() ? new ActivationIdentity() : realActivation(topk));
-            Map<String, INDArray> denseParams = new LinkedHashMap<>();
-            denseParams.put(DefaultParamInitializer.WEIGHT_KEY,
-                    select(select(params.get(DefaultParamInitializer.WEIGHT_KEY), 0, in), 1, out));
-            denseParams.put(DefaultParamInitializer.BIAS_KEY, vector(params.get(DefaultParamInitializer.BIAS_KEY), out));
-            return withOutputStage(node.name, dense, denseParams, topk, null, params, out, newName);
+            case TOPK_DENSE: {
+                TopkDense topk = (TopkDense) layer;
+                DenseLayer dense = new DenseLayer();
+                copyBaseSettings(topk, dense);
+                dense.setHasBias(true);
+                dense.setNIn(in.count());
+                dense.setNOut(out.count());
+                dense.setTimeDistributedFormat(topk.getTimeDistributedFormat());
+                dense.setActivationFn(topk.getTopkOptions().isBatchNorm() ? new ActivationIdentity()
+                        : realActivation(topk));
+                Map<String, INDArray> denseParams = new LinkedHashMap<>();
+                denseParams.put(DefaultParamInitializer.WEIGHT_KEY,
+                        select(select(params.get(DefaultParamInitializer.WEIGHT_KEY), 0, in), 1, out));
+                denseParams.put(DefaultParamInitializer.BIAS_KEY,
+                        vector(params.get(DefaultParamInitializer.BIAS_KEY), out));
+                return withOutputStage(node.name, dense, denseParams, topk, null, params, out, newName);
+            }
+            default:
         }
         Layer slim = layer.clone();
         Map<String, INDArray> slimParams = new LinkedHashMap<>();
-        if (node.role == Node.Role.WEIGHTED) {
+        if (node.rule.slim() == LayerRule.Slim.CUT_WEIGHTS) {
             // Stock ConvolutionLayer ([nOut, nIn, kH, kW]) or DenseLayer / OutputLayer ([nIn, nOut]).
             boolean conv = layer instanceof ConvolutionLayer;
             ((FeedForwardLayer) slim).setNIn(in.count());
@@ -120,15 +130,16 @@ final class SlimLayers {
                 slimParams.put(e.getKey(), !weights ? vector(value, out)
                         : conv ? select(select(value, 0, out), 1, in) : select(select(value, 0, in), 1, out));
             }
-        } else if (layer instanceof DepthwiseConvolution2D) {
+        } else if (node.rule.slim() == LayerRule.Slim.CUT_PER_CHANNEL && layer instanceof DepthwiseConvolution2D) {
             // Weights [kH, kW, nIn, 1], one filter per channel; bias [nIn].
             ((DepthwiseConvolution2D) slim).setNIn(out.count());
             ((DepthwiseConvolution2D) slim).setNOut(out.count());
             params.forEach((key, value) -> slimParams.put(key,
                     key.equals(DepthwiseConvolutionParamInitializer.WEIGHT_KEY) ? select(value, 2, out) : vector(value, out)));
-        } else if (layer instanceof BatchNormalization) {
-            ((BatchNormalization) slim).setNIn(out.count());
-            ((BatchNormalization) slim).setNOut(out.count());
+        } else if (node.rule.slim() == LayerRule.Slim.CUT_PER_CHANNEL) {
+            // Batch normalisation: every parameter is per channel.
+            ((FeedForwardLayer) slim).setNIn(out.count());
+            ((FeedForwardLayer) slim).setNOut(out.count());
             params.forEach((key, value) -> slimParams.put(key, vector(value, out)));
         } else {
             params.forEach((key, value) -> slimParams.put(key, value.dup()));

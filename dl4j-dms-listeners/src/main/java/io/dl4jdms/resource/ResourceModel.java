@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -184,7 +183,7 @@ public final class ResourceModel {
     public static final class Builder {
         private final Model network;
         private InputType[] inputTypes;
-        private final Map<Class<?>, VertexRule> rules = new HashMap<>();
+        private LayerRegistry registry = LayerRegistry.standard();
         private LatencyTable latencyTable;
 
         private Builder(Model network) {
@@ -209,7 +208,16 @@ public final class ResourceModel {
             if (type == null || rule == null) {
                 throw new IllegalArgumentException("resource model: rule and its class must not be null");
             }
-            rules.put(type, rule);
+            registry = registry.with(type, LayerRule.builder(ChannelRole.OTHER).cost(rule).build());
+            return this;
+        }
+
+        /** The registry of layer rules (default {@link LayerRegistry#standard()}); rules added with {@link #rule} extend it. */
+        public Builder registry(LayerRegistry registry) {
+            if (registry == null) {
+                throw new IllegalArgumentException("resource model: registry must not be null");
+            }
+            this.registry = registry;
             return this;
         }
 
@@ -223,7 +231,7 @@ public final class ResourceModel {
             if (inputTypes == null || inputTypes.length == 0) {
                 throw new IllegalArgumentException("resource model: set the network's input types");
             }
-            NetworkWalk walk = new NetworkWalk(rules);
+            NetworkWalk walk = new NetworkWalk(registry);
             if (network instanceof MultiLayerNetwork) {
                 if (inputTypes.length != 1) {
                     throw new IllegalArgumentException("resource model: a MultiLayerNetwork has one input, got "
