@@ -1,5 +1,6 @@
 package io.dl4jdms.export;
 
+import io.dl4jdms.convert.LayerSettings;
 import io.dl4jdms.layers.SearchableLayer;
 import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.TopkDense;
@@ -7,7 +8,6 @@ import io.dl4jdms.layers.TopkOptions;
 import io.dl4jdms.layers.TopkParamInitializer;
 import io.dl4jdms.resource.LayerRule;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -27,7 +27,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 
 /**
  * Turns one layer of the searched network into the stock DL4J layers of the slim network, with their
@@ -101,7 +99,7 @@ final class SlimLayers {
             case TOPK_DENSE: {
                 TopkDense topk = (TopkDense) layer;
                 DenseLayer dense = new DenseLayer();
-                copyBaseSettings(topk, dense);
+                LayerSettings.copyBase(topk, dense);
                 dense.setHasBias(true);
                 dense.setNIn(in.count());
                 dense.setNOut(out.count());
@@ -159,7 +157,7 @@ final class SlimLayers {
 
     private static ConvolutionLayer stockConvolution(TopkConv topk, ChannelSet in, ChannelSet out) {
         ConvolutionLayer conv = new ConvolutionLayer();
-        copyBaseSettings(topk, conv);
+        LayerSettings.copyBase(topk, conv);
         conv.setKernelSize(topk.getKernelSize().clone());
         conv.setStride(topk.getStride().clone());
         conv.setPadding(topk.getPadding().clone());
@@ -222,29 +220,6 @@ final class SlimLayers {
             throw new SlimExportException("layer '" + ((Layer) layer).getLayerName() + "' has no activation set");
         }
         return activation;
-    }
-
-    /** Copies what every DL4J layer with parameters carries: name, dropout, constraints, init, regularisation, updaters. */
-    private static void copyBaseSettings(BaseLayer from, BaseLayer to) {
-        to.setLayerName(from.getLayerName());
-        to.setIDropout(from.getIDropout() == null ? null : from.getIDropout().clone());
-        to.setConstraints(from.getConstraints() == null ? null
-                : from.getConstraints().stream().map(LayerConstraint::clone).collect(Collectors.toList()));
-        to.setWeightInitFn(from.getWeightInitFn());
-        to.setBiasInit(from.getBiasInit());
-        to.setGainInit(from.getGainInit());
-        to.setRegularization(copy(from.getRegularization()));
-        to.setRegularizationBias(copy(from.getRegularizationBias()));
-        to.setIUpdater(from.getIUpdater() == null ? null : from.getIUpdater().clone());
-        to.setBiasUpdater(from.getBiasUpdater() == null ? null : from.getBiasUpdater().clone());
-        to.setWeightNoise(from.getWeightNoise() == null ? null : from.getWeightNoise().clone());
-        to.setGradientNormalization(from.getGradientNormalization());
-        to.setGradientNormalizationThreshold(from.getGradientNormalizationThreshold());
-    }
-
-    private static List<Regularization> copy(List<Regularization> regularization) {
-        return regularization == null ? null
-                : regularization.stream().map(Regularization::clone).collect(Collectors.toList());
     }
 
     /** The entries of {@code array} at the kept indices along {@code axis}, as a new array. */
