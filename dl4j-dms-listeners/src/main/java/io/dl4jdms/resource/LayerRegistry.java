@@ -173,8 +173,12 @@ public final class LayerRegistry {
         r.put(DepthMask.class, mask);
         r.put(WidthMask.class, mask);
         r.put(WidthMaskVertex.class, LayerRule.builder(ChannelRole.WIDTH_MASKED)
-                .cost(site -> site.share(site.input(0), site.operatorInput(1))).build());
+                .cost(site -> site.configurationOnly() ? site.input(0)
+                        : site.share(site.input(0), site.operatorInput(1))).build());
         r.put(GatedResidual.class, LayerRule.builder(ChannelRole.GATED_RESIDUAL).cost(site -> {
+            if (site.configurationOnly()) {
+                return site.input(0);
+            }
             site.gateBranch(site.operatorInput(2), ((GatedResidual) site.vertex()).getBlock(), 0, 1);
             return site.input(0);
         }).build());

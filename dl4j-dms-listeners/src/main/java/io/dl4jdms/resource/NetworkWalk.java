@@ -49,6 +49,7 @@ final class NetworkWalk implements VertexSite.Recorder {
     final Map<ResourceKind, List<Term>> terms = new EnumMap<>(ResourceKind.class);
     final List<TimedLayer> timed = new ArrayList<>();
     private final List<Gate> gates = new ArrayList<>();
+    private boolean configurationOnly;
 
     NetworkWalk(LayerRegistry registry) {
         this.registry = registry;
@@ -76,8 +77,11 @@ final class NetworkWalk implements VertexSite.Recorder {
         walk(network.getLayerWiseConfigurations(), network::getLayer, inputType);
     }
 
+
     /** Walks a layer stack's configuration; {@code layers} gives the instances (null: the configuration alone). */
-    void walk(MultiLayerConfiguration conf, IntFunction<org.deeplearning4j.nn.api.Layer> layers, InputType inputType) {
+    void walk(MultiLayerConfiguration conf, IntFunction<org.deeplearning4j.nn.api.Layer> instances, InputType inputType) {
+        configurationOnly = instances == null;
+        IntFunction<org.deeplearning4j.nn.api.Layer> layers = instances == null ? i -> null : instances;
         InputType type = inputType;
         Channels channels = Channels.of(StandardRules.channelsOf(null, type));
         String previous = "input";
@@ -115,7 +119,9 @@ final class NetworkWalk implements VertexSite.Recorder {
      * name (null for the configuration alone).
      */
     void walk(ComputationGraphConfiguration conf, List<String> order,
-              Function<String, org.deeplearning4j.nn.api.Layer> layers, InputType[] inputTypes) {
+              Function<String, org.deeplearning4j.nn.api.Layer> instances, InputType[] inputTypes) {
+        configurationOnly = instances == null;
+        Function<String, org.deeplearning4j.nn.api.Layer> layers = instances == null ? n -> null : instances;
         if (inputTypes.length != conf.getNetworkInputs().size()) {
             throw new IllegalArgumentException("resource model: the graph has " + conf.getNetworkInputs().size()
                     + " inputs, got " + inputTypes.length + " input types");
@@ -190,7 +196,7 @@ final class NetworkWalk implements VertexSite.Recorder {
                             List<String> inputNames, List<Channels> inputs, List<InputType> inputTypes,
                             InputType outputType, Function<String, org.deeplearning4j.nn.api.Layer> layers) {
         return new VertexSite(name, layer, vertex, instance, inputNames, new ArrayList<>(inputs),
-                new ArrayList<>(inputTypes), outputType, layers, this);
+                new ArrayList<>(inputTypes), outputType, layers, this, configurationOnly);
     }
 
     /** The cost rule of a configuration, from the registry. */

@@ -26,7 +26,7 @@ public final class PlainNetworkCounter {
     public static double count(MultiLayerConfiguration conf, InputType input, ResourceKind kind,
                                LayerRegistry registry) {
         NetworkWalk walk = new NetworkWalk(registry);
-        walk.walk(conf, i -> null, input);
+        walk.walk(conf, (java.util.function.IntFunction<org.deeplearning4j.nn.api.Layer>) null, input);
         return total(walk, kind);
     }
 
@@ -39,7 +39,7 @@ public final class PlainNetworkCounter {
     public static double count(ComputationGraphConfiguration conf, ResourceKind kind, LayerRegistry registry,
                                InputType... inputs) {
         NetworkWalk walk = new NetworkWalk(registry);
-        walk.walk(conf, NetworkWalk.topologicalOrder(conf), name -> null, inputs);
+        walk.walk(conf, NetworkWalk.topologicalOrder(conf), null, inputs);
         return total(walk, kind);
     }
 
