@@ -87,7 +87,7 @@ final class ExportPlan {
         return plan;
     }
 
-    boolean isLive(Node node) {
+    boolean isLive(ExportNode node) {
         return live.contains(node.key);
     }
 
@@ -96,12 +96,12 @@ final class ExportPlan {
     }
 
     /** The inputs of a node that carry activations into it (a removed block reads only its skip input). */
-    static List<String> streamInputs(Node node) {
+    static List<String> streamInputs(ExportNode node) {
         return node.removedBlock ? node.inputs.subList(0, 1) : node.inputs;
     }
 
     /** The channels of a node's (single) input after its preprocessor, as the slim network computes them. */
-    ChannelSet physicalInput(Node node) {
+    ChannelSet physicalInput(ExportNode node) {
         State in = states.get(node.inputs.get(0));
         ChannelSet physical = afterPreProcessor(node, in.physical);
         if (physical.size() == ChannelSet.UNKNOWN && node.layer instanceof FeedForwardLayer) {
@@ -119,7 +119,7 @@ final class ExportPlan {
         while (!todo.isEmpty()) {
             String key = todo.pop();
             if (seen.add(key)) {
-                Node node = view.byKey.get(key);
+                ExportNode node = view.byKey.get(key);
                 if (node.role == ChannelRole.MASK) {
                     throw new SlimExportException(node.describe() + " is read as an activation by "
                             + readersOf(key, seen) + "; a mask layer's output can only be applied by GatedResidual"
@@ -140,7 +140,7 @@ final class ExportPlan {
 
     private String readersOf(String key, Set<String> live) {
         List<String> readers = new ArrayList<>();
-        for (Node node : view.nodes) {
+        for (ExportNode node : view.nodes) {
             if (live.contains(node.key) && streamInputs(node).contains(key)) {
                 readers.add(node.describe());
             }
@@ -148,9 +148,9 @@ final class ExportPlan {
         return String.join(", ", readers);
     }
 
-    private List<Node> liveInOrder() {
-        List<Node> nodes = new ArrayList<>();
-        for (Node node : view.nodes) {
+    private List<ExportNode> liveInOrder() {
+        List<ExportNode> nodes = new ArrayList<>();
+        for (ExportNode node : view.nodes) {
             if (live.contains(node.key)) {
                 nodes.add(node);
             }
@@ -161,7 +161,7 @@ final class ExportPlan {
     // ---- forward: which channels can be non-zero ------------------------------------------------------
 
     private void forwardNonZero() {
-        for (Node node : liveInOrder()) {
+        for (ExportNode node : liveInOrder()) {
             State state = new State();
             states.put(node.key, state);
             try {
@@ -172,7 +172,7 @@ final class ExportPlan {
         }
     }
 
-    private void nonZero(Node node, State state) {
+    private void nonZero(ExportNode node, State state) {
         state.role = effectiveRole(node);
         switch (state.role) {
             case INPUT:
@@ -251,7 +251,7 @@ final class ExportPlan {
      * A node's role, with per-channel vertices that do not work along the channel axis demoted to
      * {@link ChannelRole#OTHER}: a concatenation along another axis, a global pooling over the channels.
      */
-    private ChannelRole effectiveRole(Node node) {
+    private ChannelRole effectiveRole(ExportNode node) {
         if (node.role == ChannelRole.MERGE) {
             Format format = input(node, 0).format;
             for (int i = 1; i < node.inputs.size(); i++) {
@@ -274,7 +274,7 @@ final class ExportPlan {
         return node.role;
     }
 
-    private Format formatAfter(Node node, Format in) {
+    private Format formatAfter(ExportNode node, Format in) {
         if (node.preProcessor instanceof CnnToFeedForwardPreProcessor) {
             return Format.FF;
         }
@@ -291,12 +291,12 @@ final class ExportPlan {
         if (view.graph) {
             return ChannelSet.UNKNOWN;
         }
-        Node first = view.nodes.get(1);
+        ExportNode first = view.nodes.get(1);
         return first.preProcessor == null && first.layer instanceof FeedForwardLayer
                 ? ((FeedForwardLayer) first.layer).getNIn() : ChannelSet.UNKNOWN;
     }
 
-    private ChannelSet groupKept(Node widthMasked) {
+    private ChannelSet groupKept(ExportNode widthMasked) {
         org.deeplearning4j.nn.api.Layer group = view.byKey.get(widthMasked.maskInput).impl;
         if (!(group instanceof TopkOperator) || ((TopkOperator) group).isDepthOperator()) {
             throw new SlimExportException(widthMasked.describe() + " reads '" + widthMasked.maskInput
@@ -308,14 +308,14 @@ final class ExportPlan {
     // ---- backward: which channels are read -------------------------------------------------------------
 
     private void backwardNeed() {
-        List<Node> nodes = liveInOrder();
-        for (Node node : nodes) {
+        List<ExportNode> nodes = liveInOrder();
+        for (ExportNode node : nodes) {
             State state = states.get(node.key);
             state.need = view.outputs.contains(node.key) ? ChannelSet.all(state.nonZero.size())
                     : ChannelSet.none(state.nonZero.size());
         }
         for (int n = nodes.size() - 1; n >= 0; n--) {
-            Node node = nodes.get(n);
+            ExportNode node = nodes.get(n);
             State state = states.get(node.key);
             List<String> inputs = streamInputs(node);
             for (int i = 0; i < inputs.size(); i++) {
@@ -327,7 +327,7 @@ final class ExportPlan {
     }
 
     /** The channels of input {@code i} that a node reads, given what its own consumers read. */
-    private ChannelSet read(Node node, State state, int i, State in) {
+    private ChannelSet read(ExportNode node, State state, int i, State in) {
         switch (state.role) {
             case PER_CHANNEL:
             case PER_CHANNEL_AFFINE:
@@ -355,7 +355,7 @@ final class ExportPlan {
     // ---- forward: which channels the slim network computes -----------------------------------------
 
     private void forwardPhysical() {
-        for (Node node : liveInOrder()) {
+        for (ExportNode node : liveInOrder()) {
             State state = states.get(node.key);
             try {
                 physical(node, state);
@@ -365,7 +365,7 @@ final class ExportPlan {
         }
     }
 
-    private void physical(Node node, State state) {
+    private void physical(ExportNode node, State state) {
         switch (state.role) {
             case INPUT:
                 state.physical = state.nonZero;
@@ -463,7 +463,7 @@ final class ExportPlan {
         return !(layer instanceof DenseLayer) || !((DenseLayer) layer).isHasLayerNorm();
     }
 
-    private SlimExportException affineAfterMask(Node node, State in, ChannelSet read, ChannelSet physicalIn) {
+    private SlimExportException affineAfterMask(ExportNode node, State in, ChannelSet read, ChannelSet physicalIn) {
         String source = in.maskedBy == null ? "the layer before it" : "'" + in.maskedBy + "'";
         return new SlimExportException(node.describe() + " directly follows the channels that " + source
                 + " masks (channels " + Arrays.toString(read.minus(physicalIn)) + " are removed): it maps their zeros"
@@ -478,7 +478,7 @@ final class ExportPlan {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private State input(Node node, int i) {
+    private State input(ExportNode node, int i) {
         return states.get(node.inputs.get(i));
     }
 
@@ -496,7 +496,7 @@ final class ExportPlan {
     }
 
     /** A channel set seen after a node's input preprocessor. */
-    private static ChannelSet afterPreProcessor(Node node, ChannelSet set) {
+    private static ChannelSet afterPreProcessor(ExportNode node, ChannelSet set) {
         InputPreProcessor pre = node.preProcessor;
         if (pre == null) {
             return set;
@@ -517,7 +517,7 @@ final class ExportPlan {
     }
 
     /** What a node reads before its preprocessor, given what it reads after it. */
-    private static ChannelSet beforePreProcessor(Node node, ChannelSet read, long sizeBefore) {
+    private static ChannelSet beforePreProcessor(ExportNode node, ChannelSet read, long sizeBefore) {
         InputPreProcessor pre = node.preProcessor;
         if (pre == null) {
             return read;

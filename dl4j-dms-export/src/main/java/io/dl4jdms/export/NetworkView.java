@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A {@link MultiLayerNetwork} (as a chain) or a {@link ComputationGraph} as one list of {@link Node}s in
+ * A {@link MultiLayerNetwork} (as a chain) or a {@link ComputationGraph} as one list of {@link ExportNode}s in
  * topological order, each with its {@link ChannelRole} from the {@link LayerRegistry} (the one place that
  * says what a layer or vertex class does to channels).
  */
@@ -30,16 +30,16 @@ final class NetworkView {
 
     final boolean graph;
     /** Every node, network inputs first, in topological order. */
-    final List<Node> nodes;
-    final Map<String, Node> byKey;
+    final List<ExportNode> nodes;
+    final Map<String, ExportNode> byKey;
     /** The keys of the network outputs, in order. */
     final List<String> outputs;
 
-    private NetworkView(boolean graph, List<Node> nodes, List<String> outputs) {
+    private NetworkView(boolean graph, List<ExportNode> nodes, List<String> outputs) {
         this.graph = graph;
         this.nodes = Collections.unmodifiableList(nodes);
-        Map<String, Node> map = new LinkedHashMap<>();
-        for (Node node : nodes) {
+        Map<String, ExportNode> map = new LinkedHashMap<>();
+        for (ExportNode node : nodes) {
             map.put(node.key, node);
         }
         this.byKey = Collections.unmodifiableMap(map);
@@ -56,14 +56,14 @@ final class NetworkView {
 
     static NetworkView of(MultiLayerNetwork net, LayerRegistry registry) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        List<Node> nodes = new ArrayList<>();
+        List<ExportNode> nodes = new ArrayList<>();
         nodes.add(input(CHAIN_INPUT, "input"));
         int n = conf.getConfs().size();
         for (int i = 0; i < n; i++) {
             Layer layer = conf.getConf(i).getLayer();
             String name = layer.getLayerName() == null ? "layer" + i : layer.getLayerName();
             LayerRule rule = rule(registry, layer, name);
-            nodes.add(new Node(chainKey(i), name, rule, rule.role(layer), false,
+            nodes.add(new ExportNode(chainKey(i), name, rule, rule.role(layer), false,
                     List.of(i == 0 ? CHAIN_INPUT : chainKey(i - 1)), null, conf.getInputPreProcess(i), layer,
                     conf.getConf(i), null, net.getLayer(i)));
         }
@@ -72,7 +72,7 @@ final class NetworkView {
 
     static NetworkView of(ComputationGraph net, LayerRegistry registry) {
         ComputationGraphConfiguration conf = net.getConfiguration();
-        List<Node> nodes = new ArrayList<>();
+        List<ExportNode> nodes = new ArrayList<>();
         org.deeplearning4j.nn.graph.vertex.GraphVertex[] vertices = net.getVertices();
         for (int index : net.topologicalSortOrder()) {
             String name = vertices[index].getVertexName();
@@ -85,17 +85,17 @@ final class NetworkView {
         return new NetworkView(true, nodes, new ArrayList<>(conf.getNetworkOutputs()));
     }
 
-    private static Node input(String key, String name) {
-        return new Node(key, name, null, ChannelRole.INPUT, false, List.of(), null, null, null, null, null, null);
+    private static ExportNode input(String key, String name) {
+        return new ExportNode(key, name, null, ChannelRole.INPUT, false, List.of(), null, null, null, null, null, null);
     }
 
-    private static Node graphNode(ComputationGraph net, LayerRegistry registry, String name, GraphVertex vertex,
+    private static ExportNode graphNode(ComputationGraph net, LayerRegistry registry, String name, GraphVertex vertex,
                                   List<String> inputs) {
         if (vertex instanceof LayerVertex) {
             LayerVertex layerVertex = (LayerVertex) vertex;
             Layer layer = layerVertex.getLayerConf().getLayer();
             LayerRule rule = rule(registry, layer, name);
-            return new Node(name, name, rule, rule.role(layer), false, inputs, null, layerVertex.getPreProcessor(),
+            return new ExportNode(name, name, rule, rule.role(layer), false, inputs, null, layerVertex.getPreProcessor(),
                     layer, layerVertex.getLayerConf(), vertex, net.getLayer(name));
         }
         LayerRule rule = rule(registry, vertex, name);
@@ -105,16 +105,16 @@ final class NetworkView {
                 // Inputs (x, f(x), depth mask): the block stays if its stage's hard mask keeps it.
                 String stage = inputs.get(2);
                 boolean removed = !keptBlock(net, name, stage, ((GatedResidual) vertex).getBlock());
-                return new Node(name, name, rule, role, removed, inputs.subList(0, 2), stage, null, null, null, vertex,
+                return new ExportNode(name, name, rule, role, removed, inputs.subList(0, 2), stage, null, null, null, vertex,
                         null);
             }
             case WIDTH_MASKED:
-                return new Node(name, name, rule, role, false, inputs.subList(0, 1), inputs.get(1), null, null, null,
+                return new ExportNode(name, name, rule, role, false, inputs.subList(0, 1), inputs.get(1), null, null, null,
                         vertex, null);
             default:
                 InputPreProcessor pre = vertex instanceof PreprocessorVertex
                         ? ((PreprocessorVertex) vertex).getPreProcessor() : null;
-                return new Node(name, name, rule, role, false, inputs, null, pre, null, null, vertex, null);
+                return new ExportNode(name, name, rule, role, false, inputs, null, pre, null, null, vertex, null);
         }
     }
 

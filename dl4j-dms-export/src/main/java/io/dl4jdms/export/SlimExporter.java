@@ -253,7 +253,7 @@ public final class SlimExporter {
         Assembly assembly = new Assembly();
         // The slim vertex that computes each searched vertex's output (aliases point at their input's).
         Map<String, String> slimOutput = new HashMap<>();
-        for (Node node : view.nodes) {
+        for (ExportNode node : view.nodes) {
             if (!plan.isLive(node)) {
                 continue;
             }
@@ -286,7 +286,7 @@ public final class SlimExporter {
     }
 
     /** Adds the slim layers of one layer; returns the name of the last. */
-    private static String addLayer(Assembly assembly, ExportPlan plan, Node node, List<String> inputs,
+    private static String addLayer(Assembly assembly, ExportPlan plan, ExportNode node, List<String> inputs,
                                    UnaryOperator<String> newName) {
         ChannelSet physicalBefore = plan.state(node.inputs.get(0)).physical;
         List<Piece> pieces = SlimLayers.convert(node, plan.physicalInput(node), plan.state(node.key).physical, newName);
@@ -303,7 +303,7 @@ public final class SlimExporter {
         return pieces.get(pieces.size() - 1).name;
     }
 
-    private static String addVertex(Assembly assembly, ExportPlan plan, Node node, List<String> inputs) {
+    private static String addVertex(Assembly assembly, ExportPlan plan, ExportNode node, List<String> inputs) {
         requireStock(node, node.vertex.getClass());
         GraphVertex vertex = node.vertex instanceof PreprocessorVertex
                 ? new PreprocessorVertex(SlimLayers.slimPreProcessor(node.preProcessor,
@@ -326,7 +326,7 @@ public final class SlimExporter {
         }
     }
 
-    private static void requireStock(Node node, Class<?> type) {
+    private static void requireStock(ExportNode node, Class<?> type) {
         if (type.getName().startsWith("io.dl4jdms.")) {
             throw new SlimExportException(node.describe() + ": the exporter has no plain DL4J replacement for "
                     + type.getName());

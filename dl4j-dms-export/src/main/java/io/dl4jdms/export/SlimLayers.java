@@ -77,7 +77,7 @@ final class SlimLayers {
      * @param out      the output channels it computes
      * @param newName  makes an unused layer name from a wanted one
      */
-    static List<Piece> convert(Node node, ChannelSet in, ChannelSet out, UnaryOperator<String> newName) {
+    static List<Piece> convert(ExportNode node, ChannelSet in, ChannelSet out, UnaryOperator<String> newName) {
         Layer layer = node.layer;
         Map<String, INDArray> params = node.impl.paramTable();
         switch (node.rule.slim()) {

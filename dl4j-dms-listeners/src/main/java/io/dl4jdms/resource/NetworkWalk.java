@@ -28,7 +28,7 @@ import java.util.function.IntFunction;
  * vertex's {@link VertexRule} for its output channels and costs, and after the walk multiplies the costs
  * inside every gated residual branch by the block's depth gate.
  */
-final class NetworkWalk implements VertexSite.Recorder {
+final class NetworkWalk implements VertexContext.Recorder {
 
     /** A gated block: the vertices between {@code x} and the end of {@code branch}. */
     private static final class Gate {
@@ -46,7 +46,7 @@ final class NetworkWalk implements VertexSite.Recorder {
     }
 
     private final LayerRegistry registry;
-    final Map<ResourceKind, List<Term>> terms = new EnumMap<>(ResourceKind.class);
+    final Map<ResourceKind, List<CostTerm>> terms = new EnumMap<>(ResourceKind.class);
     final List<TimedLayer> timed = new ArrayList<>();
     private final List<Gate> gates = new ArrayList<>();
     private boolean configurationOnly;
@@ -59,7 +59,7 @@ final class NetworkWalk implements VertexSite.Recorder {
 
     @Override
     public void cost(String vertex, ResourceKind kind, double coefficient, Channels[] factors) {
-        terms.get(kind).add(new Term.Product(vertex, coefficient, factors));
+        terms.get(kind).add(new CostTerm.Product(vertex, coefficient, factors));
     }
 
     @Override
@@ -89,7 +89,7 @@ final class NetworkWalk implements VertexSite.Recorder {
             Layer layer = conf.getConf(i).getLayer();
             String name = layer.getLayerName() == null ? "layer" + i : layer.getLayerName();
             InputPreProcessor pre = conf.getInputPreProcess(i);
-            VertexSite site;
+            VertexContext site;
             if (pre != null) {
                 site = site(name, layer, null, layers.apply(i), List.of(previous), List.of(channels), List.of(type),
                         pre.getOutputType(type), n -> null);
@@ -153,13 +153,13 @@ final class NetworkWalk implements VertexSite.Recorder {
                 instance = layers.apply(name);
                 InputPreProcessor pre = lv.getPreProcessor();
                 if (pre != null) {
-                    VertexSite before = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList,
+                    VertexContext before = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList,
                             types.get(name), layers);
                     inputs.set(0, StandardRules.preprocess(before, pre, inputTypeList.get(0), inputs.get(0)));
                     inputTypeList.set(0, pre.getOutputType(inputTypeList.get(0)));
                 }
             }
-            VertexSite site = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList, types.get(name),
+            VertexContext site = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList, types.get(name),
                     layers);
             Channels out = rule(layer != null ? layer : vertex, site).count(site);
             if (out == null) {
@@ -192,15 +192,15 @@ final class NetworkWalk implements VertexSite.Recorder {
         return order;
     }
 
-    private VertexSite site(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
+    private VertexContext site(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
                             List<String> inputNames, List<Channels> inputs, List<InputType> inputTypes,
                             InputType outputType, Function<String, org.deeplearning4j.nn.api.Layer> layers) {
-        return new VertexSite(name, layer, vertex, instance, inputNames, new ArrayList<>(inputs),
+        return new VertexContext(name, layer, vertex, instance, inputNames, new ArrayList<>(inputs),
                 new ArrayList<>(inputTypes), outputType, layers, this, configurationOnly);
     }
 
     /** The cost rule of a configuration, from the registry. */
-    private VertexRule rule(Object configuration, VertexSite site) {
+    private VertexRule rule(Object configuration, VertexContext site) {
         VertexRule rule;
         try {
             rule = registry.rule(configuration, site.name()).cost();
@@ -232,8 +232,8 @@ final class NetworkWalk implements VertexSite.Recorder {
                 byVertex.computeIfAbsent(v, k -> new ArrayList<>()).add(Factor.gate(gate.depth, gate.block));
             }
         }
-        for (List<Term> list : terms.values()) {
-            for (Term t : list) {
+        for (List<CostTerm> list : terms.values()) {
+            for (CostTerm t : list) {
                 byVertex.getOrDefault(t.vertex, List.of()).forEach(t::addGate);
             }
         }

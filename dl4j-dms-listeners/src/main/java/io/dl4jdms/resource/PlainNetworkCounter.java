@@ -48,9 +48,9 @@ public final class PlainNetworkCounter {
             throw new IllegalArgumentException("plain network counter: counts FLOPS and PARAMS, not " + kind
                     + " (latency comes from a LatencyTable, see ResourceModel.withLatency)");
         }
-        List<Term> terms = walk.terms.get(kind);
+        List<CostTerm> terms = walk.terms.get(kind);
         double total = 0;
-        for (Term t : terms) {
+        for (CostTerm t : terms) {
             total += t.value(MaskState.FULL);
         }
         return total;

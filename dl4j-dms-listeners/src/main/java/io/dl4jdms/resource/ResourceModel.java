@@ -45,11 +45,11 @@ import java.util.Map;
 public final class ResourceModel {
 
     private final List<TopkOperator> operators;
-    private final Map<ResourceKind, List<Term>> terms;
+    private final Map<ResourceKind, List<CostTerm>> terms;
     private final List<TimedLayer> timed;
     private final LatencyTable latencyTable;
 
-    private ResourceModel(List<TopkOperator> operators, Map<ResourceKind, List<Term>> terms, List<TimedLayer> timed,
+    private ResourceModel(List<TopkOperator> operators, Map<ResourceKind, List<CostTerm>> terms, List<TimedLayer> timed,
                           LatencyTable latencyTable) {
         this.operators = Collections.unmodifiableList(new ArrayList<>(operators));
         this.terms = terms;
@@ -83,15 +83,15 @@ public final class ResourceModel {
         if (table == null) {
             throw new IllegalArgumentException("resource model: latency table must not be null");
         }
-        List<Term> latency = new ArrayList<>();
+        List<CostTerm> latency = new ArrayList<>();
         for (TimedLayer layer : timed) {
             LatencyTable.Entry entry = table.entry(layer.name());
             entry.requireCovers(layer);
-            Term term = new Term.Latency(layer, entry);
+            CostTerm term = new CostTerm.Latency(layer, entry);
             layer.gates().forEach(term::addGate);
             latency.add(term);
         }
-        Map<ResourceKind, List<Term>> all = new EnumMap<>(terms);
+        Map<ResourceKind, List<CostTerm>> all = new EnumMap<>(terms);
         all.put(ResourceKind.LATENCY, Collections.unmodifiableList(latency));
         return new ResourceModel(operators, all, timed, table);
     }
@@ -113,12 +113,12 @@ public final class ResourceModel {
 
     /** The figure under the current masks, with its derivative with respect to every operator's {@code a}. */
     public ResourceValue evaluate(ResourceKind kind) {
-        List<Term> list = terms(kind);
+        List<CostTerm> list = terms(kind);
         MaskState state = MaskState.current(operators);
         Map<String, Double> gradient = new LinkedHashMap<>();
         for (TopkOperator op : operators) {
             double d = 0;
-            for (Term t : list) {
+            for (CostTerm t : list) {
                 d += t.derivative(state, op);
             }
             gradient.put(op.operatorName(), d);
@@ -148,7 +148,7 @@ public final class ResourceModel {
     public Map<String, Double> perLayer(ResourceKind kind) {
         MaskState state = MaskState.current(operators);
         Map<String, Double> out = new LinkedHashMap<>();
-        for (Term t : terms(kind)) {
+        for (CostTerm t : terms(kind)) {
             out.merge(t.vertex, t.value(state), Double::sum);
         }
         return out;
@@ -159,11 +159,11 @@ public final class ResourceModel {
         return sum(terms(kind), state);
     }
 
-    private List<Term> terms(ResourceKind kind) {
+    private List<CostTerm> terms(ResourceKind kind) {
         if (kind == null) {
             throw new IllegalArgumentException("resource model: resource kind must not be null");
         }
-        List<Term> list = terms.get(kind);
+        List<CostTerm> list = terms.get(kind);
         if (list == null) {
             throw new IllegalStateException("resource model: no latency table; measure one with LatencyProfiler"
                     + " (or load one with LatencyTable.read) and use model.withLatency(table)");
@@ -171,9 +171,9 @@ public final class ResourceModel {
         return list;
     }
 
-    private static double sum(List<Term> list, MaskState state) {
+    private static double sum(List<CostTerm> list, MaskState state) {
         double total = 0;
-        for (Term t : list) {
+        for (CostTerm t : list) {
             total += t.value(state);
         }
         return total;
@@ -241,7 +241,7 @@ public final class ResourceModel {
             } else {
                 walk.walk((ComputationGraph) network, inputTypes);
             }
-            Map<ResourceKind, List<Term>> terms = new EnumMap<>(ResourceKind.class);
+            Map<ResourceKind, List<CostTerm>> terms = new EnumMap<>(ResourceKind.class);
             walk.terms.forEach((k, v) -> terms.put(k, Collections.unmodifiableList(v)));
             ResourceModel model = new ResourceModel(OperatorState.operators(network), terms, walk.timed, null);
             return latencyTable == null ? model : model.withLatency(latencyTable);

@@ -48,11 +48,11 @@ final class StandardRules {
     }
 
     /** Subclasses of the 2D convolution whose costs differ (transposed, 1D, 3D convolutions). */
-    static Channels unsupported(VertexSite site) {
+    static Channels unsupported(VertexContext site) {
         throw site.error("is not supported; register a VertexRule for it with ResourceModel.builder(...).rule(...)");
     }
 
-    static Channels convolution(VertexSite site) {
+    static Channels convolution(VertexContext site) {
         ConvolutionLayer c = (ConvolutionLayer) site.layer();
         double kernel = (double) c.getKernelSize()[0] * c.getKernelSize()[1];
         double positions = positions(site.outputType());
@@ -65,7 +65,7 @@ final class StandardRules {
         return out;
     }
 
-    static Channels depthwise(VertexSite site) {
+    static Channels depthwise(VertexContext site) {
         DepthwiseConvolution2D d = (DepthwiseConvolution2D) site.layer();
         double kernel = (double) d.getKernelSize()[0] * d.getKernelSize()[1];
         double positions = positions(site.outputType());
@@ -77,7 +77,7 @@ final class StandardRules {
         return out;
     }
 
-    static Channels separable(VertexSite site) {
+    static Channels separable(VertexContext site) {
         SeparableConvolution2D s = (SeparableConvolution2D) site.layer();
         double kernel = (double) s.getKernelSize()[0] * s.getKernelSize()[1];
         double positions = positions(site.outputType());
@@ -92,7 +92,7 @@ final class StandardRules {
         return out;
     }
 
-    static Channels dense(VertexSite site) {
+    static Channels dense(VertexContext site) {
         FeedForwardLayer f = (FeedForwardLayer) site.layer();
         boolean bias = f instanceof TopkDense || (f instanceof DenseLayer && ((DenseLayer) f).hasBias())
                 || (f instanceof BaseOutputLayer && ((BaseOutputLayer) f).hasBias());
@@ -106,7 +106,7 @@ final class StandardRules {
     }
 
     /** A bias and a built-in batch normalisation: per output channel and position. */
-    private static void perOutput(VertexSite site, Channels out, double positions, boolean bias) {
+    private static void perOutput(VertexContext site, Channels out, double positions, boolean bias) {
         if (bias) {
             site.cost(FLOPS, positions, out);
             site.cost(PARAMS, 1, out);
@@ -122,7 +122,7 @@ final class StandardRules {
      * A {@code SuperkernelDepthwise} at its largest candidate (the supernet): the depthwise convolution of
      * the largest kernel, its bias and its built-in batch normalisation.
      */
-    static Channels superkernel(VertexSite site) {
+    static Channels superkernel(VertexContext site) {
         SuperkernelDepthwise s = (SuperkernelDepthwise) site.layer();
         int largest = Arrays.stream(s.getKernelSizes()).max().orElseThrow();
         double kernel = (double) largest * largest;
@@ -139,7 +139,7 @@ final class StandardRules {
         return out;
     }
 
-    static Channels batchNormalization(VertexSite site) {
+    static Channels batchNormalization(VertexContext site) {
         Channels c = site.input(0);
         site.cost(FLOPS, positions(site.outputType()), c);
         site.cost(PARAMS, 2, c);
@@ -147,12 +147,12 @@ final class StandardRules {
         return c;
     }
 
-    static Channels timedPassThrough(VertexSite site) {
+    static Channels timedPassThrough(VertexContext site) {
         site.timed(site.input(0));
         return site.input(0);
     }
 
-    static Channels concat(VertexSite site) {
+    static Channels concat(VertexContext site) {
         List<Channels> parts = new ArrayList<>();
         for (int i = 0; i < site.inputCount(); i++) {
             parts.add(site.input(i));
@@ -165,7 +165,7 @@ final class StandardRules {
      * every channel over the positions; any other preprocessor must see fixed channels (it may reshape
      * them), which become the channels of its output type.
      */
-    static Channels preprocess(VertexSite site, InputPreProcessor pre, InputType in,
+    static Channels preprocess(VertexContext site, InputPreProcessor pre, InputType in,
                                Channels channels) {
         if (pre instanceof CnnToFeedForwardPreProcessor) {
             return channels.repeat(positions(in));
@@ -191,7 +191,7 @@ final class StandardRules {
     }
 
     /** The channels (features) of an activation type. */
-    static long channelsOf(VertexSite site, InputType type) {
+    static long channelsOf(VertexContext site, InputType type) {
         switch (type.getType()) {
             case CNN:
                 return ((InputType.InputTypeConvolutional) type).getChannels();

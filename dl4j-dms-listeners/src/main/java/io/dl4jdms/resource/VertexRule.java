@@ -5,14 +5,14 @@ package io.dl4jdms.resource;
  * vertices the model does not know.
  *
  * <p>The model walks the network in topological order and calls the rule of every layer and vertex
- * once, with a {@link VertexSite} that holds the channels of the inputs. The rule answers the questions
+ * once, with a {@link VertexContext} that holds the channels of the inputs. The rule answers the questions
  * of the analysis:
  * <ul>
- *   <li>which channels its output has: its own operator's ({@link VertexSite#outputChannels}), its
- *       input's (a per-channel layer), a concat, or a shared operator's ({@link VertexSite#share});</li>
- *   <li>what it costs, as products of channel counts ({@link VertexSite#cost}), and whether its forward
- *       time counts towards latency ({@link VertexSite#timed});</li>
- *   <li>whether it gates a residual branch with a depth operator ({@link VertexSite#gateBranch}), whose
+ *   <li>which channels its output has: its own operator's ({@link VertexContext#outputChannels}), its
+ *       input's (a per-channel layer), a concat, or a shared operator's ({@link VertexContext#share});</li>
+ *   <li>what it costs, as products of channel counts ({@link VertexContext#cost}), and whether its forward
+ *       time counts towards latency ({@link VertexContext#timed});</li>
+ *   <li>whether it gates a residual branch with a depth operator ({@link VertexContext#gateBranch}), whose
  *       block mask then multiplies every cost inside the branch.</li>
  * </ul>
  *
@@ -40,5 +40,5 @@ public interface VertexRule {
      * @param site the vertex, its inputs and the actions the rule can take
      * @return the output's channels ({@link Channels#none()} for an output that is not an activation)
      */
-    Channels count(VertexSite site);
+    Channels count(VertexContext site);
 }

@@ -6,7 +6,7 @@
  * <ul>
  *   <li>{@link io.dl4jdms.resource.ResourceModel}: the analysis of a {@code MultiLayerNetwork} or
  *       {@code ComputationGraph} and the figures under the current masks;
- *       {@link io.dl4jdms.resource.VertexRule} and {@link io.dl4jdms.resource.VertexSite}: how each kind of
+ *       {@link io.dl4jdms.resource.VertexRule} and {@link io.dl4jdms.resource.VertexContext}: how each kind of
  *       layer or vertex enters it, the extension point for new ones;
  *       {@link io.dl4jdms.resource.Channels}: the channels of an activation as the analysis sees them.</li>
  *   <li>{@link io.dl4jdms.resource.PlainNetworkCounter}: an independent count over plain DL4J networks.</li>

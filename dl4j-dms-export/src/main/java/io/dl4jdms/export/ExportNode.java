@@ -17,7 +17,7 @@ import java.util.List;
  * ({@link ChannelRole}, from the {@link io.dl4jdms.resource.LayerRegistry}) that decides how removed
  * channels pass through it.
  */
-final class Node {
+final class ExportNode {
 
     final String key;
     final String name;
@@ -39,7 +39,7 @@ final class Node {
     /** The instantiated layer (its parameters), or null. */
     final org.deeplearning4j.nn.api.Layer impl;
 
-    Node(String key, String name, LayerRule rule, ChannelRole role, boolean removedBlock, List<String> inputs, String maskInput, InputPreProcessor preProcessor,
+    ExportNode(String key, String name, LayerRule rule, ChannelRole role, boolean removedBlock, List<String> inputs, String maskInput, InputPreProcessor preProcessor,
          Layer layer, NeuralNetConfiguration layerConf, GraphVertex vertex, org.deeplearning4j.nn.api.Layer impl) {
         this.key = key;
         this.name = name;

@@ -14,7 +14,7 @@ import java.util.function.Function;
  * that record its costs. For a layer, input 0 is what the layer computes on (after its input
  * preprocessor).
  */
-public final class VertexSite {
+public final class VertexContext {
 
     /** What the walk over the network records for a site. */
     interface Recorder {
@@ -37,7 +37,7 @@ public final class VertexSite {
     private final Recorder recorder;
     private final boolean configurationOnly;
 
-    VertexSite(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
+    VertexContext(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
                List<String> inputNames, List<Channels> inputs, List<InputType> inputTypes, InputType outputType,
                Function<String, org.deeplearning4j.nn.api.Layer> layers, Recorder recorder, boolean configurationOnly) {
         this.configurationOnly = configurationOnly;
