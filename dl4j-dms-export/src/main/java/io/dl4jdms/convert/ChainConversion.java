@@ -3,7 +3,6 @@ package io.dl4jdms.convert;
 import io.dl4jdms.convert.ChannelDependencies.Group;
 import io.dl4jdms.convert.DmsSupernet.Depth;
 import io.dl4jdms.convert.DmsSupernet.Width;
-import io.dl4jdms.convert.NetworkGraph.Vertex;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
