@@ -60,7 +60,7 @@ class ConvertedNetworkTest {
                 .build().init();
         DmsSupernet converted = DmsSupernet.builder().convert(stock);
         System.out.println("Darknet19: " + converted.summary());
-        checkSearchAndExport("Darknet19", stock, converted.graph(), InputType.convolutional(size, size, 3), dir, 4);
+        checkSearchAndExport("Darknet19", stock, converted.graph(), InputType.convolutional(size, size, 3), dir, 2);
     }
 
     /** Search, export and the checks of every converted network; returns the slim network. */

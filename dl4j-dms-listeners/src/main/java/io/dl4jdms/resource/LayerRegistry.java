@@ -22,6 +22,7 @@ import org.deeplearning4j.nn.conf.layers.Convolution2D;
 import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.Deconvolution3D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
@@ -65,7 +66,7 @@ import java.util.Map;
  * pooling, dropout, padding, cropping, upsampling, scale and preprocessor vertices and depthwise
  * convolutions without bias (multiplier 1) {@link ChannelRole#PER_CHANNEL}; merge, element-wise vertices;
  * the search's mask layers and vertices; transposed, 1D and 3D convolutions are refused by the resource
- * model.
+ * model and left as they are by the converter.
  */
 public final class LayerRegistry {
 
@@ -141,6 +142,7 @@ public final class LayerRegistry {
         r.put(Deconvolution2D.class, unsupportedConvolution);
         r.put(Convolution1DLayer.class, unsupportedConvolution);
         r.put(Convolution3D.class, unsupportedConvolution);
+        r.put(Deconvolution3D.class, unsupportedConvolution);
         r.put(DepthwiseConvolution2D.class, LayerRule.builder(LayerRegistry::depthwiseRole)
                 .cost(StandardRules::depthwise).slim(Slim.CUT_PER_CHANNEL).build());
         r.put(SeparableConvolution2D.class, LayerRule.builder(ChannelRole.OTHER).cost(StandardRules::separable).build());
