@@ -25,7 +25,6 @@ import static io.dl4jdms.export.ExportTestSupport.assertPlainDl4j;
 import static io.dl4jdms.export.ExportTestSupport.features;
 import static io.dl4jdms.export.ExportTestSupport.labels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -107,10 +106,10 @@ class ConvertedNetworkTest {
             assertEquals(value, plainCount(slim, input, kind), 1e-9 * value,
                     what + " " + kind + ": resource model (hard masks) vs plain counter on the slim network");
         }
-        assertFalse(slim.numParams() == supernet.numParams() && flops.value() == flops.full()
-                && model.evaluate(ResourceKind.PARAMS).value() < model.full(ResourceKind.PARAMS));
         INDArray expected = graph ? ((ComputationGraph) slim).outputSingle(false, x)
                 : ((MultiLayerNetwork) slim).output(x, false);
+        assertTrue(expected.getRow(0).sub(expected.getRow(1)).amaxNumber().doubleValue() > 0,
+                what + ": the output does not depend on the input, the comparison would prove nothing");
         PlainDl4jLoadTest.assertSameOutputInPlainJvm(graph ? "cg" : "mln", slim, expected, x, dir);
         return slim;
     }
