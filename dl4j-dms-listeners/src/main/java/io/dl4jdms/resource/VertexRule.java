@@ -16,13 +16,15 @@ package io.dl4jdms.resource;
  *       block mask then multiplies every cost inside the branch.</li>
  * </ul>
  *
- * <p>A rule is found, for a layer by its configuration class ({@code conf.layers.X}) and for any other
+ * <p>A rule is the cost part of a {@link LayerRule} and is found by the one lookup rule of the
+ * {@link LayerRegistry}, for a layer by its configuration class ({@code conf.layers.X}) and for any other
  * graph vertex by its vertex configuration class: first a rule registered with
- * {@link ResourceModel.Builder#rule(Class, VertexRule)} for the class or its nearest superclass; then the
- * configuration object itself if it implements {@code VertexRule} (so a custom layer or vertex can
- * describe itself); then the built-in rules (stock DL4J layers and vertices, {@code TopkConv},
- * {@code TopkDense}, {@code DepthMask}, {@code WidthMask}, {@code WidthMaskVertex}, {@code GatedResidual}).
- * A layer or vertex with no rule stops the analysis with an error naming it.
+ * {@link ResourceModel.Builder#rule(Class, VertexRule)} (or {@link LayerRegistry#with}) for the class or
+ * its nearest superclass; then the configuration object itself if it implements {@code VertexRule} (so a
+ * custom layer or vertex can describe itself); then the built-in rules (stock DL4J layers and vertices,
+ * {@code TopkConv}, {@code TopkDense}, {@code SuperkernelDepthwise}, {@code DepthMask}, {@code WidthMask},
+ * {@code WidthMaskVertex}, {@code GatedResidual}). A layer or vertex with no rule stops the analysis with
+ * an error naming it and its class.
  *
  * <pre>{@code
  * // A vertex that multiplies a stream by a scalar: same channels, no cost.
