@@ -1,6 +1,6 @@
 package io.dl4jdms.export;
 
-import io.dl4jdms.export.Node.Role;
+import io.dl4jdms.resource.ChannelRole;
 import io.dl4jdms.layers.TopkOperator;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -60,7 +60,7 @@ final class ExportPlan {
 
     /** What the plan knows about one vertex's output. */
     static final class State {
-        Role role;
+        ChannelRole role;
         Format format = Format.UNKNOWN;
         ChannelSet nonZero;
         ChannelSet need;
@@ -87,7 +87,7 @@ final class ExportPlan {
         return plan;
     }
 
-    boolean isLive(Node node) {
+    boolean isLive(ExportNode node) {
         return live.contains(node.key);
     }
 
@@ -96,12 +96,12 @@ final class ExportPlan {
     }
 
     /** The inputs of a node that carry activations into it (a removed block reads only its skip input). */
-    static List<String> streamInputs(Node node) {
-        return node.role == Role.REMOVED_BLOCK ? node.inputs.subList(0, 1) : node.inputs;
+    static List<String> streamInputs(ExportNode node) {
+        return node.removedBlock ? node.inputs.subList(0, 1) : node.inputs;
     }
 
     /** The channels of a node's (single) input after its preprocessor, as the slim network computes them. */
-    ChannelSet physicalInput(Node node) {
+    ChannelSet physicalInput(ExportNode node) {
         State in = states.get(node.inputs.get(0));
         ChannelSet physical = afterPreProcessor(node, in.physical);
         if (physical.size() == ChannelSet.UNKNOWN && node.layer instanceof FeedForwardLayer) {
@@ -119,8 +119,8 @@ final class ExportPlan {
         while (!todo.isEmpty()) {
             String key = todo.pop();
             if (seen.add(key)) {
-                Node node = view.byKey.get(key);
-                if (node.role == Role.MASK) {
+                ExportNode node = view.byKey.get(key);
+                if (node.role == ChannelRole.MASK) {
                     throw new SlimExportException(node.describe() + " is read as an activation by "
                             + readersOf(key, seen) + "; a mask layer's output can only be applied by GatedResidual"
                             + " and WidthMaskVertex vertices");
@@ -129,8 +129,8 @@ final class ExportPlan {
             }
         }
         for (String output : view.outputs) {
-            Role role = view.byKey.get(output).role;
-            if (role == Role.WIDTH_MASKED || role == Role.REMOVED_BLOCK || role == Role.KEPT_BLOCK) {
+            ChannelRole role = view.byKey.get(output).role;
+            if (role == ChannelRole.WIDTH_MASKED || role == ChannelRole.GATED_RESIDUAL) {
                 throw new SlimExportException("network output " + view.byKey.get(output).describe()
                         + " is a search vertex; end the network with a layer");
             }
@@ -140,7 +140,7 @@ final class ExportPlan {
 
     private String readersOf(String key, Set<String> live) {
         List<String> readers = new ArrayList<>();
-        for (Node node : view.nodes) {
+        for (ExportNode node : view.nodes) {
             if (live.contains(node.key) && streamInputs(node).contains(key)) {
                 readers.add(node.describe());
             }
@@ -148,9 +148,9 @@ final class ExportPlan {
         return String.join(", ", readers);
     }
 
-    private List<Node> liveInOrder() {
-        List<Node> nodes = new ArrayList<>();
-        for (Node node : view.nodes) {
+    private List<ExportNode> liveInOrder() {
+        List<ExportNode> nodes = new ArrayList<>();
+        for (ExportNode node : view.nodes) {
             if (live.contains(node.key)) {
                 nodes.add(node);
             }
@@ -161,7 +161,7 @@ final class ExportPlan {
     // ---- forward: which channels can be non-zero ------------------------------------------------------
 
     private void forwardNonZero() {
-        for (Node node : liveInOrder()) {
+        for (ExportNode node : liveInOrder()) {
             State state = new State();
             states.put(node.key, state);
             try {
@@ -172,7 +172,7 @@ final class ExportPlan {
         }
     }
 
-    private void nonZero(Node node, State state) {
+    private void nonZero(ExportNode node, State state) {
         state.role = effectiveRole(node);
         switch (state.role) {
             case INPUT:
@@ -210,8 +210,16 @@ final class ExportPlan {
                 state.format = input(node, 0).format;
                 return;
             }
-            case ELEMENT_WISE:
-            case KEPT_BLOCK: {
+            case GATED_RESIDUAL:
+                if (node.removedBlock) {
+                    State in = input(node, 0);
+                    state.nonZero = in.nonZero;
+                    state.format = in.format;
+                    state.maskedBy = in.maskedBy;
+                    return;
+                }
+                // a kept block adds its inputs
+            case ELEMENT_WISE: {
                 boolean product = node.vertex instanceof ElementWiseVertex
                         && ((ElementWiseVertex) node.vertex).getOp() == ElementWiseVertex.Op.Product;
                 ChannelSet set = input(node, 0).nonZero;
@@ -231,13 +239,6 @@ final class ExportPlan {
                 state.maskedBy = node.maskInput;
                 return;
             }
-            case REMOVED_BLOCK: {
-                State in = input(node, 0);
-                state.nonZero = in.nonZero;
-                state.format = in.format;
-                state.maskedBy = in.maskedBy;
-                return;
-            }
             default: {
                 long size = node.layer instanceof FeedForwardLayer && ((FeedForwardLayer) node.layer).getNOut() > 0
                         ? ((FeedForwardLayer) node.layer).getNOut() : ChannelSet.UNKNOWN;
@@ -248,32 +249,32 @@ final class ExportPlan {
 
     /**
      * A node's role, with per-channel vertices that do not work along the channel axis demoted to
-     * {@link Role#OTHER}: a concatenation along another axis, a global pooling over the channels.
+     * {@link ChannelRole#OTHER}: a concatenation along another axis, a global pooling over the channels.
      */
-    private Role effectiveRole(Node node) {
-        if (node.role == Role.MERGE) {
+    private ChannelRole effectiveRole(ExportNode node) {
+        if (node.role == ChannelRole.MERGE) {
             Format format = input(node, 0).format;
             for (int i = 1; i < node.inputs.size(); i++) {
                 if (input(node, i).format != format) {
-                    return Role.OTHER;
+                    return ChannelRole.OTHER;
                 }
             }
             boolean alongChannels = format != Format.UNKNOWN
                     && ((MergeVertex) node.vertex).getMergeAxis() == format.channelAxis();
-            return alongChannels ? Role.MERGE : Role.OTHER;
+            return alongChannels ? ChannelRole.MERGE : ChannelRole.OTHER;
         }
         if (node.layer instanceof GlobalPoolingLayer) {
             int[] dimensions = ((GlobalPoolingLayer) node.layer).getPoolingDimensions();
             Format format = input(node, 0).format;
             if (dimensions != null && (format == Format.UNKNOWN
                     || Arrays.stream(dimensions).anyMatch(d -> d == format.channelAxis()))) {
-                return Role.OTHER;
+                return ChannelRole.OTHER;
             }
         }
         return node.role;
     }
 
-    private Format formatAfter(Node node, Format in) {
+    private Format formatAfter(ExportNode node, Format in) {
         if (node.preProcessor instanceof CnnToFeedForwardPreProcessor) {
             return Format.FF;
         }
@@ -290,12 +291,12 @@ final class ExportPlan {
         if (view.graph) {
             return ChannelSet.UNKNOWN;
         }
-        Node first = view.nodes.get(1);
+        ExportNode first = view.nodes.get(1);
         return first.preProcessor == null && first.layer instanceof FeedForwardLayer
                 ? ((FeedForwardLayer) first.layer).getNIn() : ChannelSet.UNKNOWN;
     }
 
-    private ChannelSet groupKept(Node widthMasked) {
+    private ChannelSet groupKept(ExportNode widthMasked) {
         org.deeplearning4j.nn.api.Layer group = view.byKey.get(widthMasked.maskInput).impl;
         if (!(group instanceof TopkOperator) || ((TopkOperator) group).isDepthOperator()) {
             throw new SlimExportException(widthMasked.describe() + " reads '" + widthMasked.maskInput
@@ -307,14 +308,14 @@ final class ExportPlan {
     // ---- backward: which channels are read -------------------------------------------------------------
 
     private void backwardNeed() {
-        List<Node> nodes = liveInOrder();
-        for (Node node : nodes) {
+        List<ExportNode> nodes = liveInOrder();
+        for (ExportNode node : nodes) {
             State state = states.get(node.key);
             state.need = view.outputs.contains(node.key) ? ChannelSet.all(state.nonZero.size())
                     : ChannelSet.none(state.nonZero.size());
         }
         for (int n = nodes.size() - 1; n >= 0; n--) {
-            Node node = nodes.get(n);
+            ExportNode node = nodes.get(n);
             State state = states.get(node.key);
             List<String> inputs = streamInputs(node);
             for (int i = 0; i < inputs.size(); i++) {
@@ -326,14 +327,13 @@ final class ExportPlan {
     }
 
     /** The channels of input {@code i} that a node reads, given what its own consumers read. */
-    private ChannelSet read(Node node, State state, int i, State in) {
+    private ChannelSet read(ExportNode node, State state, int i, State in) {
         switch (state.role) {
             case PER_CHANNEL:
             case PER_CHANNEL_AFFINE:
                 return beforePreProcessor(node, state.need, in.nonZero.size());
             case ELEMENT_WISE:
-            case KEPT_BLOCK:
-            case REMOVED_BLOCK:
+            case GATED_RESIDUAL:
                 return state.need;
             case WIDTH_MASKED:
                 return state.need.intersect(groupKept(node));
@@ -355,7 +355,7 @@ final class ExportPlan {
     // ---- forward: which channels the slim network computes -----------------------------------------
 
     private void forwardPhysical() {
-        for (Node node : liveInOrder()) {
+        for (ExportNode node : liveInOrder()) {
             State state = states.get(node.key);
             try {
                 physical(node, state);
@@ -365,7 +365,7 @@ final class ExportPlan {
         }
     }
 
-    private void physical(Node node, State state) {
+    private void physical(ExportNode node, State state) {
         switch (state.role) {
             case INPUT:
                 state.physical = state.nonZero;
@@ -405,8 +405,13 @@ final class ExportPlan {
                 state.physical = concat(parts);
                 return;
             }
-            case ELEMENT_WISE:
-            case KEPT_BLOCK: {
+            case GATED_RESIDUAL:
+                if (node.removedBlock) {
+                    state.physical = input(node, 0).physical;
+                    return;
+                }
+                // a kept block adds its inputs
+            case ELEMENT_WISE: {
                 ChannelSet first = input(node, 0).physical;
                 for (int i = 1; i < node.inputs.size(); i++) {
                     ChannelSet other = input(node, i).physical;
@@ -434,9 +439,6 @@ final class ExportPlan {
                 state.physical = in.physical;
                 return;
             }
-            case REMOVED_BLOCK:
-                state.physical = input(node, 0).physical;
-                return;
             default: {
                 List<String> inputs = streamInputs(node);
                 for (int i = 0; i < inputs.size(); i++) {
@@ -461,7 +463,7 @@ final class ExportPlan {
         return !(layer instanceof DenseLayer) || !((DenseLayer) layer).isHasLayerNorm();
     }
 
-    private SlimExportException affineAfterMask(Node node, State in, ChannelSet read, ChannelSet physicalIn) {
+    private SlimExportException affineAfterMask(ExportNode node, State in, ChannelSet read, ChannelSet physicalIn) {
         String source = in.maskedBy == null ? "the layer before it" : "'" + in.maskedBy + "'";
         return new SlimExportException(node.describe() + " directly follows the channels that " + source
                 + " masks (channels " + Arrays.toString(read.minus(physicalIn)) + " are removed): it maps their zeros"
@@ -476,7 +478,7 @@ final class ExportPlan {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private State input(Node node, int i) {
+    private State input(ExportNode node, int i) {
         return states.get(node.inputs.get(i));
     }
 
@@ -494,7 +496,7 @@ final class ExportPlan {
     }
 
     /** A channel set seen after a node's input preprocessor. */
-    private static ChannelSet afterPreProcessor(Node node, ChannelSet set) {
+    private static ChannelSet afterPreProcessor(ExportNode node, ChannelSet set) {
         InputPreProcessor pre = node.preProcessor;
         if (pre == null) {
             return set;
@@ -515,7 +517,7 @@ final class ExportPlan {
     }
 
     /** What a node reads before its preprocessor, given what it reads after it. */
-    private static ChannelSet beforePreProcessor(Node node, ChannelSet read, long sizeBefore) {
+    private static ChannelSet beforePreProcessor(ExportNode node, ChannelSet read, long sizeBefore) {
         InputPreProcessor pre = node.preProcessor;
         if (pre == null) {
             return read;

@@ -4,6 +4,7 @@ import io.dl4jdms.export.ExportPlan.State;
 import io.dl4jdms.export.SlimLayers.Piece;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.resource.LayerRegistry;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -76,7 +77,12 @@ public final class SlimExporter {
 
     /** The slim plain-DL4J network of a searched {@code MultiLayerNetwork}. */
     public static MultiLayerNetwork export(MultiLayerNetwork searched) {
-        List<SlimVertex> vertices = assemble(NetworkView.of(searched)).vertices;
+        return export(searched, LayerRegistry.standard());
+    }
+
+    /** The slim plain-DL4J network of a searched {@code MultiLayerNetwork} with custom layers, by the rules of a registry. */
+    public static MultiLayerNetwork export(MultiLayerNetwork searched, LayerRegistry registry) {
+        List<SlimVertex> vertices = assemble(NetworkView.of(searched, registry)).vertices;
         MultiLayerConfiguration conf = searched.getLayerWiseConfigurations().clone();
         List<NeuralNetConfiguration> confs = new ArrayList<>();
         Map<Integer, InputPreProcessor> preProcessors = new HashMap<>();
@@ -100,7 +106,12 @@ public final class SlimExporter {
 
     /** The slim plain-DL4J network of a searched {@code ComputationGraph}. */
     public static ComputationGraph export(ComputationGraph searched) {
-        Assembly assembly = assemble(NetworkView.of(searched));
+        return export(searched, LayerRegistry.standard());
+    }
+
+    /** The slim plain-DL4J network of a searched {@code ComputationGraph} with custom layers, by the rules of a registry. */
+    public static ComputationGraph export(ComputationGraph searched, LayerRegistry registry) {
+        Assembly assembly = assemble(NetworkView.of(searched, registry));
         ComputationGraphConfiguration conf = searched.getConfiguration().clone();
         Map<String, GraphVertex> vertices = new LinkedHashMap<>();
         Map<String, List<String>> inputs = new LinkedHashMap<>();
@@ -242,7 +253,7 @@ public final class SlimExporter {
         Assembly assembly = new Assembly();
         // The slim vertex that computes each searched vertex's output (aliases point at their input's).
         Map<String, String> slimOutput = new HashMap<>();
-        for (Node node : view.nodes) {
+        for (ExportNode node : view.nodes) {
             if (!plan.isLive(node)) {
                 continue;
             }
@@ -254,10 +265,13 @@ public final class SlimExporter {
                     slimOutput.put(node.key, node.name);
                     break;
                 case WIDTH_MASKED:
-                case REMOVED_BLOCK:
                     slimOutput.put(node.key, inputs.get(0));
                     break;
-                case KEPT_BLOCK:
+                case GATED_RESIDUAL:
+                    if (node.removedBlock) {
+                        slimOutput.put(node.key, inputs.get(0));
+                        break;
+                    }
                     assembly.vertices.add(new SlimVertex(node.name, inputs, null,
                             new ElementWiseVertex(ElementWiseVertex.Op.Add), null, null, false));
                     slimOutput.put(node.key, node.name);
@@ -272,7 +286,7 @@ public final class SlimExporter {
     }
 
     /** Adds the slim layers of one layer; returns the name of the last. */
-    private static String addLayer(Assembly assembly, ExportPlan plan, Node node, List<String> inputs,
+    private static String addLayer(Assembly assembly, ExportPlan plan, ExportNode node, List<String> inputs,
                                    UnaryOperator<String> newName) {
         ChannelSet physicalBefore = plan.state(node.inputs.get(0)).physical;
         List<Piece> pieces = SlimLayers.convert(node, plan.physicalInput(node), plan.state(node.key).physical, newName);
@@ -289,7 +303,7 @@ public final class SlimExporter {
         return pieces.get(pieces.size() - 1).name;
     }
 
-    private static String addVertex(Assembly assembly, ExportPlan plan, Node node, List<String> inputs) {
+    private static String addVertex(Assembly assembly, ExportPlan plan, ExportNode node, List<String> inputs) {
         requireStock(node, node.vertex.getClass());
         GraphVertex vertex = node.vertex instanceof PreprocessorVertex
                 ? new PreprocessorVertex(SlimLayers.slimPreProcessor(node.preProcessor,
@@ -312,7 +326,7 @@ public final class SlimExporter {
         }
     }
 
-    private static void requireStock(Node node, Class<?> type) {
+    private static void requireStock(ExportNode node, Class<?> type) {
         if (type.getName().startsWith("io.dl4jdms.")) {
             throw new SlimExportException(node.describe() + ": the exporter has no plain DL4J replacement for "
                     + type.getName());

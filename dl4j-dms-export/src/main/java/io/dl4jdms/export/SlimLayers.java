@@ -1,12 +1,13 @@
 package io.dl4jdms.export;
 
+import io.dl4jdms.convert.LayerSettings;
 import io.dl4jdms.layers.SearchableLayer;
 import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.TopkDense;
 import io.dl4jdms.layers.TopkOptions;
 import io.dl4jdms.layers.TopkParamInitializer;
+import io.dl4jdms.resource.LayerRule;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.api.layers.LayerConstraint;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -26,7 +27,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.regularization.Regularization;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 
 /**
  * Turns one layer of the searched network into the stock DL4J layers of the slim network, with their
@@ -78,38 +77,47 @@ final class SlimLayers {
      * @param out      the output channels it computes
      * @param newName  makes an unused layer name from a wanted one
      */
-    static List<Piece> convert(Node node, ChannelSet in, ChannelSet out, UnaryOperator<String> newName) {
+    static List<Piece> convert(ExportNode node, ChannelSet in, ChannelSet out, UnaryOperator<String> newName) {
         Layer layer = node.layer;
         Map<String, INDArray> params = node.impl.paramTable();
-        if (layer instanceof TopkConv) {
-            TopkConv topk = (TopkConv) layer;
-            ConvolutionLayer conv = stockConvolution(topk, in, out);
-            Map<String, INDArray> convParams = new LinkedHashMap<>();
-            convParams.put(ConvolutionParamInitializer.WEIGHT_KEY,
-                    select(select(params.get(ConvolutionParamInitializer.WEIGHT_KEY), 0, out), 1, in));
-            if (topk.hasBias()) {
-                convParams.put(ConvolutionParamInitializer.BIAS_KEY, vector(params.get(ConvolutionParamInitializer.BIAS_KEY), out));
+        switch (node.rule.slim()) {
+            case REFUSE:
+                throw new SlimExportException(node.describe() + " cannot be exported: " + node.rule.refusal());
+            case TOPK_CONVOLUTION: {
+                TopkConv topk = (TopkConv) layer;
+                ConvolutionLayer conv = stockConvolution(topk, in, out);
+                Map<String, INDArray> convParams = new LinkedHashMap<>();
+                convParams.put(ConvolutionParamInitializer.WEIGHT_KEY,
+                        select(select(params.get(ConvolutionParamInitializer.WEIGHT_KEY), 0, out), 1, in));
+                if (topk.hasBias()) {
+                    convParams.put(ConvolutionParamInitializer.BIAS_KEY,
+                            vector(params.get(ConvolutionParamInitializer.BIAS_KEY), out));
+                }
+                return withOutputStage(node.name, conv, convParams, topk, topk.getCnn2dDataFormat(), params, out,
+                        newName);
             }
-            return withOutputStage(node.name, conv, convParams, topk, topk.getCnn2dDataFormat(), params, out, newName);
-        }
-        if (layer instanceof TopkDense) {
-            TopkDense topk = (TopkDense) layer;
-            DenseLayer dense = new DenseLayer();
-            copyBaseSettings(topk, dense);
-            dense.setHasBias(true);
-            dense.setNIn(in.count());
-            dense.setNOut(out.count());
-            dense.setTimeDistributedFormat(topk.getTimeDistributedFormat());
-            dense.setActivationFn(topk.getTopkOptions().isBatchNorm() ? new ActivationIdentity() : realActivation(topk));
-            Map<String, INDArray> denseParams = new LinkedHashMap<>();
-            denseParams.put(DefaultParamInitializer.WEIGHT_KEY,
-                    select(select(params.get(DefaultParamInitializer.WEIGHT_KEY), 0, in), 1, out));
-            denseParams.put(DefaultParamInitializer.BIAS_KEY, vector(params.get(DefaultParamInitializer.BIAS_KEY), out));
-            return withOutputStage(node.name, dense, denseParams, topk, null, params, out, newName);
+            case TOPK_DENSE: {
+                TopkDense topk = (TopkDense) layer;
+                DenseLayer dense = new DenseLayer();
+                LayerSettings.copyBase(topk, dense);
+                dense.setHasBias(true);
+                dense.setNIn(in.count());
+                dense.setNOut(out.count());
+                dense.setTimeDistributedFormat(topk.getTimeDistributedFormat());
+                dense.setActivationFn(topk.getTopkOptions().isBatchNorm() ? new ActivationIdentity()
+                        : realActivation(topk));
+                Map<String, INDArray> denseParams = new LinkedHashMap<>();
+                denseParams.put(DefaultParamInitializer.WEIGHT_KEY,
+                        select(select(params.get(DefaultParamInitializer.WEIGHT_KEY), 0, in), 1, out));
+                denseParams.put(DefaultParamInitializer.BIAS_KEY,
+                        vector(params.get(DefaultParamInitializer.BIAS_KEY), out));
+                return withOutputStage(node.name, dense, denseParams, topk, null, params, out, newName);
+            }
+            default:
         }
         Layer slim = layer.clone();
         Map<String, INDArray> slimParams = new LinkedHashMap<>();
-        if (node.role == Node.Role.WEIGHTED) {
+        if (node.rule.slim() == LayerRule.Slim.CUT_WEIGHTS) {
             // Stock ConvolutionLayer ([nOut, nIn, kH, kW]) or DenseLayer / OutputLayer ([nIn, nOut]).
             boolean conv = layer instanceof ConvolutionLayer;
             ((FeedForwardLayer) slim).setNIn(in.count());
@@ -120,15 +128,16 @@ final class SlimLayers {
                 slimParams.put(e.getKey(), !weights ? vector(value, out)
                         : conv ? select(select(value, 0, out), 1, in) : select(select(value, 0, in), 1, out));
             }
-        } else if (layer instanceof DepthwiseConvolution2D) {
+        } else if (node.rule.slim() == LayerRule.Slim.CUT_PER_CHANNEL && layer instanceof DepthwiseConvolution2D) {
             // Weights [kH, kW, nIn, 1], one filter per channel; bias [nIn].
             ((DepthwiseConvolution2D) slim).setNIn(out.count());
             ((DepthwiseConvolution2D) slim).setNOut(out.count());
             params.forEach((key, value) -> slimParams.put(key,
                     key.equals(DepthwiseConvolutionParamInitializer.WEIGHT_KEY) ? select(value, 2, out) : vector(value, out)));
-        } else if (layer instanceof BatchNormalization) {
-            ((BatchNormalization) slim).setNIn(out.count());
-            ((BatchNormalization) slim).setNOut(out.count());
+        } else if (node.rule.slim() == LayerRule.Slim.CUT_PER_CHANNEL) {
+            // Batch normalisation: every parameter is per channel.
+            ((FeedForwardLayer) slim).setNIn(out.count());
+            ((FeedForwardLayer) slim).setNOut(out.count());
             params.forEach((key, value) -> slimParams.put(key, vector(value, out)));
         } else {
             params.forEach((key, value) -> slimParams.put(key, value.dup()));
@@ -148,7 +157,7 @@ final class SlimLayers {
 
     private static ConvolutionLayer stockConvolution(TopkConv topk, ChannelSet in, ChannelSet out) {
         ConvolutionLayer conv = new ConvolutionLayer();
-        copyBaseSettings(topk, conv);
+        LayerSettings.copyBase(topk, conv);
         conv.setKernelSize(topk.getKernelSize().clone());
         conv.setStride(topk.getStride().clone());
         conv.setPadding(topk.getPadding().clone());
@@ -211,29 +220,6 @@ final class SlimLayers {
             throw new SlimExportException("layer '" + ((Layer) layer).getLayerName() + "' has no activation set");
         }
         return activation;
-    }
-
-    /** Copies what every DL4J layer with parameters carries: name, dropout, constraints, init, regularisation, updaters. */
-    private static void copyBaseSettings(BaseLayer from, BaseLayer to) {
-        to.setLayerName(from.getLayerName());
-        to.setIDropout(from.getIDropout() == null ? null : from.getIDropout().clone());
-        to.setConstraints(from.getConstraints() == null ? null
-                : from.getConstraints().stream().map(LayerConstraint::clone).collect(Collectors.toList()));
-        to.setWeightInitFn(from.getWeightInitFn());
-        to.setBiasInit(from.getBiasInit());
-        to.setGainInit(from.getGainInit());
-        to.setRegularization(copy(from.getRegularization()));
-        to.setRegularizationBias(copy(from.getRegularizationBias()));
-        to.setIUpdater(from.getIUpdater() == null ? null : from.getIUpdater().clone());
-        to.setBiasUpdater(from.getBiasUpdater() == null ? null : from.getBiasUpdater().clone());
-        to.setWeightNoise(from.getWeightNoise() == null ? null : from.getWeightNoise().clone());
-        to.setGradientNormalization(from.getGradientNormalization());
-        to.setGradientNormalizationThreshold(from.getGradientNormalizationThreshold());
-    }
-
-    private static List<Regularization> copy(List<Regularization> regularization) {
-        return regularization == null ? null
-                : regularization.stream().map(Regularization::clone).collect(Collectors.toList());
     }
 
     /** The entries of {@code array} at the kept indices along {@code axis}, as a new array. */

@@ -49,7 +49,7 @@ class PlainDl4jLoadTest {
         assertSameOutputInPlainJvm("cg", slim, slim.outputSingle(false, input), input, dir);
     }
 
-    private static void assertSameOutputInPlainJvm(String kind, Model slim, INDArray expected, INDArray input, File dir)
+    static void assertSameOutputInPlainJvm(String kind, Model slim, INDArray expected, INDArray input, File dir)
             throws IOException, InterruptedException {
         File model = new File(dir, "slim.zip");
         File in = new File(dir, "input.bin");

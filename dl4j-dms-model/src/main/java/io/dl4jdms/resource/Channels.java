@@ -11,7 +11,7 @@ import java.util.List;
  * run being either the channels a top-k operator keeps or a fixed number of channels, each channel
  * possibly repeated (the spatial positions after a flatten, a depthwise multiplier). A concat holds one
  * run per input. Immutable, except that the fixed channels a layer writes may later be claimed by a
- * shared width operator that masks them further on ({@link VertexSite#share}); every cost already
+ * shared width operator that masks them further on ({@link VertexContext#share}); every cost already
  * counted with them follows.
  *
  * <p>Its value under a mask state is {@code sum over runs of repeat * count}, with {@code count} the
@@ -51,7 +51,7 @@ public final class Channels {
 
     /**
      * New channels of a fixed size, written by a layer that has no operator of its own. A shared width
-     * operator that masks them further on claims them (see {@link VertexSite#share}).
+     * operator that masks them further on claims them (see {@link VertexContext#share}).
      */
     public static Channels of(long size) {
         if (size < 1) {

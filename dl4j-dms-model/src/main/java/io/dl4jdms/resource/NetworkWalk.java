@@ -21,13 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The analysis behind {@link ResourceModel}: walks a network in topological order, asks each layer's or
  * vertex's {@link VertexRule} for its output channels and costs, and after the walk multiplies the costs
  * inside every gated residual branch by the block's depth gate.
  */
-final class NetworkWalk implements VertexSite.Recorder {
+final class NetworkWalk implements VertexContext.Recorder {
 
     /** A gated block: the vertices between {@code x} and the end of {@code branch}. */
     private static final class Gate {
@@ -44,20 +45,21 @@ final class NetworkWalk implements VertexSite.Recorder {
         }
     }
 
-    private final Map<Class<?>, VertexRule> userRules;
-    final Map<ResourceKind, List<Term>> terms = new EnumMap<>(ResourceKind.class);
+    private final LayerRegistry registry;
+    final Map<ResourceKind, List<CostTerm>> terms = new EnumMap<>(ResourceKind.class);
     final List<TimedLayer> timed = new ArrayList<>();
     private final List<Gate> gates = new ArrayList<>();
+    private boolean configurationOnly;
 
-    NetworkWalk(Map<Class<?>, VertexRule> userRules) {
-        this.userRules = userRules;
+    NetworkWalk(LayerRegistry registry) {
+        this.registry = registry;
         terms.put(ResourceKind.FLOPS, new ArrayList<>());
         terms.put(ResourceKind.PARAMS, new ArrayList<>());
     }
 
     @Override
     public void cost(String vertex, ResourceKind kind, double coefficient, Channels[] factors) {
-        terms.get(kind).add(new Term.Product(vertex, coefficient, factors));
+        terms.get(kind).add(new CostTerm.Product(vertex, coefficient, factors));
     }
 
     @Override
@@ -72,7 +74,14 @@ final class NetworkWalk implements VertexSite.Recorder {
 
     /** Walks a layer stack. */
     void walk(MultiLayerNetwork network, InputType inputType) {
-        MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
+        walk(network.getLayerWiseConfigurations(), network::getLayer, inputType);
+    }
+
+
+    /** Walks a layer stack's configuration; {@code layers} gives the instances (null: the configuration alone). */
+    void walk(MultiLayerConfiguration conf, IntFunction<org.deeplearning4j.nn.api.Layer> instances, InputType inputType) {
+        configurationOnly = instances == null;
+        IntFunction<org.deeplearning4j.nn.api.Layer> layers = instances == null ? i -> null : instances;
         InputType type = inputType;
         Channels channels = Channels.of(StandardRules.channelsOf(null, type));
         String previous = "input";
@@ -80,15 +89,15 @@ final class NetworkWalk implements VertexSite.Recorder {
             Layer layer = conf.getConf(i).getLayer();
             String name = layer.getLayerName() == null ? "layer" + i : layer.getLayerName();
             InputPreProcessor pre = conf.getInputPreProcess(i);
-            VertexSite site;
+            VertexContext site;
             if (pre != null) {
-                site = site(name, layer, null, network.getLayer(i), List.of(previous), List.of(channels), List.of(type),
+                site = site(name, layer, null, layers.apply(i), List.of(previous), List.of(channels), List.of(type),
                         pre.getOutputType(type), n -> null);
                 channels = StandardRules.preprocess(site, pre, type, channels);
                 type = pre.getOutputType(type);
             }
             InputType out = layer.getOutputType(i, type);
-            site = site(name, layer, null, network.getLayer(i), List.of(previous), List.of(channels), List.of(type), out,
+            site = site(name, layer, null, layers.apply(i), List.of(previous), List.of(channels), List.of(type), out,
                     n -> null);
             channels = rule(layer, site).count(site);
             type = out;
@@ -98,7 +107,21 @@ final class NetworkWalk implements VertexSite.Recorder {
 
     /** Walks a graph whose inputs have the given types. */
     void walk(ComputationGraph graph, InputType[] inputTypes) {
-        ComputationGraphConfiguration conf = graph.getConfiguration();
+        List<String> order = new ArrayList<>();
+        for (int index : graph.topologicalSortOrder()) {
+            order.add(graph.getVertices()[index].getVertexName());
+        }
+        walk(graph.getConfiguration(), order, graph::getLayer, inputTypes);
+    }
+
+    /**
+     * Walks a graph's configuration in the given topological order; {@code layers} gives the instances by
+     * name (null for the configuration alone).
+     */
+    void walk(ComputationGraphConfiguration conf, List<String> order,
+              Function<String, org.deeplearning4j.nn.api.Layer> instances, InputType[] inputTypes) {
+        configurationOnly = instances == null;
+        Function<String, org.deeplearning4j.nn.api.Layer> layers = instances == null ? n -> null : instances;
         if (inputTypes.length != conf.getNetworkInputs().size()) {
             throw new IllegalArgumentException("resource model: the graph has " + conf.getNetworkInputs().size()
                     + " inputs, got " + inputTypes.length + " input types");
@@ -110,8 +133,7 @@ final class NetworkWalk implements VertexSite.Recorder {
             types.put(input, inputTypes[i]);
             channels.put(input, Channels.of(StandardRules.channelsOf(null, inputTypes[i])));
         }
-        for (int index : graph.topologicalSortOrder()) {
-            String name = graph.getVertices()[index].getVertexName();
+        for (String name : order) {
             if (channels.containsKey(name)) {
                 continue;
             }
@@ -128,17 +150,17 @@ final class NetworkWalk implements VertexSite.Recorder {
             if (vertex instanceof LayerVertex) {
                 LayerVertex lv = (LayerVertex) vertex;
                 layer = lv.getLayerConf().getLayer();
-                instance = graph.getLayer(name);
+                instance = layers.apply(name);
                 InputPreProcessor pre = lv.getPreProcessor();
                 if (pre != null) {
-                    VertexSite before = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList,
-                            types.get(name), graph::getLayer);
+                    VertexContext before = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList,
+                            types.get(name), layers);
                     inputs.set(0, StandardRules.preprocess(before, pre, inputTypeList.get(0), inputs.get(0)));
                     inputTypeList.set(0, pre.getOutputType(inputTypeList.get(0)));
                 }
             }
-            VertexSite site = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList, types.get(name),
-                    graph::getLayer);
+            VertexContext site = site(name, layer, vertex, instance, inputNames, inputs, inputTypeList, types.get(name),
+                    layers);
             Channels out = rule(layer != null ? layer : vertex, site).count(site);
             if (out == null) {
                 throw site.error("its VertexRule returned null channels (use Channels.none())");
@@ -148,25 +170,43 @@ final class NetworkWalk implements VertexSite.Recorder {
         applyGates(conf);
     }
 
-    private VertexSite site(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
-                            List<String> inputNames, List<Channels> inputs, List<InputType> inputTypes,
-                            InputType outputType, Function<String, org.deeplearning4j.nn.api.Layer> layers) {
-        return new VertexSite(name, layer, vertex, instance, inputNames, new ArrayList<>(inputs),
-                new ArrayList<>(inputTypes), outputType, layers, this);
-    }
-
-    /** The rule of a configuration: a registered one, the configuration itself, or a built-in one. */
-    private VertexRule rule(Object configuration, VertexSite site) {
-        for (Class<?> c = configuration.getClass(); c != null; c = c.getSuperclass()) {
-            VertexRule rule = userRules.get(c);
-            if (rule != null) {
-                return rule;
+    /** The vertices of a graph configuration, inputs first, each after all of its inputs (in insertion order otherwise). */
+    static List<String> topologicalOrder(ComputationGraphConfiguration conf) {
+        List<String> order = new ArrayList<>(conf.getNetworkInputs());
+        Set<String> done = new HashSet<>(order);
+        List<String> todo = new ArrayList<>(conf.getVertices().keySet());
+        while (!todo.isEmpty()) {
+            int before = todo.size();
+            for (java.util.Iterator<String> it = todo.iterator(); it.hasNext(); ) {
+                String v = it.next();
+                if (done.containsAll(conf.getVertexInputs().getOrDefault(v, List.of()))) {
+                    order.add(v);
+                    done.add(v);
+                    it.remove();
+                }
+            }
+            if (todo.size() == before) {
+                throw new IllegalArgumentException("resource model: the graph has a cycle or a missing input among " + todo);
             }
         }
-        if (configuration instanceof VertexRule) {
-            return (VertexRule) configuration;
+        return order;
+    }
+
+    private VertexContext site(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
+                            List<String> inputNames, List<Channels> inputs, List<InputType> inputTypes,
+                            InputType outputType, Function<String, org.deeplearning4j.nn.api.Layer> layers) {
+        return new VertexContext(name, layer, vertex, instance, inputNames, new ArrayList<>(inputs),
+                new ArrayList<>(inputTypes), outputType, layers, this, configurationOnly);
+    }
+
+    /** The cost rule of a configuration, from the registry. */
+    private VertexRule rule(Object configuration, VertexContext site) {
+        VertexRule rule;
+        try {
+            rule = registry.rule(configuration, site.name()).cost();
+        } catch (IllegalArgumentException e) {
+            throw site.error("has no rule: " + e.getMessage());
         }
-        VertexRule rule = StandardRules.find(configuration.getClass());
         if (rule == null) {
             throw site.error("is not supported; register a VertexRule for "
                     + configuration.getClass().getName() + " with ResourceModel.builder(...).rule(...)");
@@ -192,8 +232,8 @@ final class NetworkWalk implements VertexSite.Recorder {
                 byVertex.computeIfAbsent(v, k -> new ArrayList<>()).add(Factor.gate(gate.depth, gate.block));
             }
         }
-        for (List<Term> list : terms.values()) {
-            for (Term t : list) {
+        for (List<CostTerm> list : terms.values()) {
+            for (CostTerm t : list) {
                 byVertex.getOrDefault(t.vertex, List.of()).forEach(t::addGate);
             }
         }

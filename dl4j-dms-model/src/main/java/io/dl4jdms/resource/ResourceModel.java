@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,11 +45,11 @@ import java.util.Map;
 public final class ResourceModel {
 
     private final List<TopkOperator> operators;
-    private final Map<ResourceKind, List<Term>> terms;
+    private final Map<ResourceKind, List<CostTerm>> terms;
     private final List<TimedLayer> timed;
     private final LatencyTable latencyTable;
 
-    private ResourceModel(List<TopkOperator> operators, Map<ResourceKind, List<Term>> terms, List<TimedLayer> timed,
+    private ResourceModel(List<TopkOperator> operators, Map<ResourceKind, List<CostTerm>> terms, List<TimedLayer> timed,
                           LatencyTable latencyTable) {
         this.operators = Collections.unmodifiableList(new ArrayList<>(operators));
         this.terms = terms;
@@ -84,15 +83,15 @@ public final class ResourceModel {
         if (table == null) {
             throw new IllegalArgumentException("resource model: latency table must not be null");
         }
-        List<Term> latency = new ArrayList<>();
+        List<CostTerm> latency = new ArrayList<>();
         for (TimedLayer layer : timed) {
             LatencyTable.Entry entry = table.entry(layer.name());
             entry.requireCovers(layer);
-            Term term = new Term.Latency(layer, entry);
+            CostTerm term = new CostTerm.Latency(layer, entry);
             layer.gates().forEach(term::addGate);
             latency.add(term);
         }
-        Map<ResourceKind, List<Term>> all = new EnumMap<>(terms);
+        Map<ResourceKind, List<CostTerm>> all = new EnumMap<>(terms);
         all.put(ResourceKind.LATENCY, Collections.unmodifiableList(latency));
         return new ResourceModel(operators, all, timed, table);
     }
@@ -114,12 +113,12 @@ public final class ResourceModel {
 
     /** The figure under the current masks, with its derivative with respect to every operator's {@code a}. */
     public ResourceValue evaluate(ResourceKind kind) {
-        List<Term> list = terms(kind);
+        List<CostTerm> list = terms(kind);
         MaskState state = MaskState.current(operators);
         Map<String, Double> gradient = new LinkedHashMap<>();
         for (TopkOperator op : operators) {
             double d = 0;
-            for (Term t : list) {
+            for (CostTerm t : list) {
                 d += t.derivative(state, op);
             }
             gradient.put(op.operatorName(), d);
@@ -149,7 +148,7 @@ public final class ResourceModel {
     public Map<String, Double> perLayer(ResourceKind kind) {
         MaskState state = MaskState.current(operators);
         Map<String, Double> out = new LinkedHashMap<>();
-        for (Term t : terms(kind)) {
+        for (CostTerm t : terms(kind)) {
             out.merge(t.vertex, t.value(state), Double::sum);
         }
         return out;
@@ -160,11 +159,11 @@ public final class ResourceModel {
         return sum(terms(kind), state);
     }
 
-    private List<Term> terms(ResourceKind kind) {
+    private List<CostTerm> terms(ResourceKind kind) {
         if (kind == null) {
             throw new IllegalArgumentException("resource model: resource kind must not be null");
         }
-        List<Term> list = terms.get(kind);
+        List<CostTerm> list = terms.get(kind);
         if (list == null) {
             throw new IllegalStateException("resource model: no latency table; measure one with LatencyProfiler"
                     + " (or load one with LatencyTable.read) and use model.withLatency(table)");
@@ -172,9 +171,9 @@ public final class ResourceModel {
         return list;
     }
 
-    private static double sum(List<Term> list, MaskState state) {
+    private static double sum(List<CostTerm> list, MaskState state) {
         double total = 0;
-        for (Term t : list) {
+        for (CostTerm t : list) {
             total += t.value(state);
         }
         return total;
@@ -184,7 +183,7 @@ public final class ResourceModel {
     public static final class Builder {
         private final Model network;
         private InputType[] inputTypes;
-        private final Map<Class<?>, VertexRule> rules = new HashMap<>();
+        private LayerRegistry registry = LayerRegistry.standard();
         private LatencyTable latencyTable;
 
         private Builder(Model network) {
@@ -209,7 +208,16 @@ public final class ResourceModel {
             if (type == null || rule == null) {
                 throw new IllegalArgumentException("resource model: rule and its class must not be null");
             }
-            rules.put(type, rule);
+            registry = registry.with(type, LayerRule.builder(ChannelRole.OTHER).cost(rule).build());
+            return this;
+        }
+
+        /** The registry of layer rules (default {@link LayerRegistry#standard()}); rules added with {@link #rule} extend it. */
+        public Builder registry(LayerRegistry registry) {
+            if (registry == null) {
+                throw new IllegalArgumentException("resource model: registry must not be null");
+            }
+            this.registry = registry;
             return this;
         }
 
@@ -223,7 +231,7 @@ public final class ResourceModel {
             if (inputTypes == null || inputTypes.length == 0) {
                 throw new IllegalArgumentException("resource model: set the network's input types");
             }
-            NetworkWalk walk = new NetworkWalk(rules);
+            NetworkWalk walk = new NetworkWalk(registry);
             if (network instanceof MultiLayerNetwork) {
                 if (inputTypes.length != 1) {
                     throw new IllegalArgumentException("resource model: a MultiLayerNetwork has one input, got "
@@ -233,7 +241,7 @@ public final class ResourceModel {
             } else {
                 walk.walk((ComputationGraph) network, inputTypes);
             }
-            Map<ResourceKind, List<Term>> terms = new EnumMap<>(ResourceKind.class);
+            Map<ResourceKind, List<CostTerm>> terms = new EnumMap<>(ResourceKind.class);
             walk.terms.forEach((k, v) -> terms.put(k, Collections.unmodifiableList(v)));
             ResourceModel model = new ResourceModel(OperatorState.operators(network), terms, walk.timed, null);
             return latencyTable == null ? model : model.withLatency(latencyTable);

@@ -1,44 +1,28 @@
 package io.dl4jdms.resource;
 
-import io.dl4jdms.layers.GatedResidual;
-import io.dl4jdms.layers.MaskLayer;
 import io.dl4jdms.layers.SearchableLayer;
+import io.dl4jdms.layers.SuperkernelDepthwise;
 import io.dl4jdms.layers.TopkDense;
-import io.dl4jdms.layers.WidthMaskVertex;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
-import org.deeplearning4j.nn.conf.graph.ScaleVertex;
-import org.deeplearning4j.nn.conf.graph.ShiftVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
-import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 import static io.dl4jdms.resource.ResourceKind.FLOPS;
 import static io.dl4jdms.resource.ResourceKind.PARAMS;
 
 /**
- * The built-in {@link VertexRule}s, by configuration class (a rule also serves subclasses). FLOPs are
+ * The cost functions of the built-in {@link LayerRule}s (registered in {@link LayerRegistry}). FLOPs are
  * multiply-accumulates of one example's forward pass; parameters are the trainable ones:
  * <ul>
  *   <li>convolution: {@code k1 k2 c_in c_out H_out W_out} FLOPs and {@code k1 k2 c_in c_out} parameters,
@@ -60,57 +44,15 @@ import static io.dl4jdms.resource.ResourceKind.PARAMS;
  */
 final class StandardRules {
 
-    private static final Map<Class<?>, VertexRule> RULES = new HashMap<>();
-
-    static {
-        RULES.put(ConvolutionLayer.class, StandardRules::convolution);
-        RULES.put(Deconvolution2D.class, StandardRules::unsupported);
-        RULES.put(Convolution1DLayer.class, StandardRules::unsupported);
-        RULES.put(Convolution3D.class, StandardRules::unsupported);
-        RULES.put(DepthwiseConvolution2D.class, StandardRules::depthwise);
-        RULES.put(SeparableConvolution2D.class, StandardRules::separable);
-        RULES.put(DenseLayer.class, StandardRules::dense);
-        RULES.put(TopkDense.class, StandardRules::dense);
-        RULES.put(BaseOutputLayer.class, StandardRules::dense);
-        RULES.put(BatchNormalization.class, StandardRules::batchNormalization);
-        RULES.put(ActivationLayer.class, StandardRules::timedPassThrough);
-        RULES.put(SubsamplingLayer.class, StandardRules::timedPassThrough);
-        RULES.put(GlobalPoolingLayer.class, StandardRules::timedPassThrough);
-        RULES.put(DropoutLayer.class, site -> site.input(0));
-        RULES.put(MaskLayer.class, site -> Channels.none());
-        RULES.put(WidthMaskVertex.class, site -> site.share(site.input(0), site.operatorInput(1)));
-        RULES.put(GatedResidual.class, site -> {
-            site.gateBranch(site.operatorInput(2), ((GatedResidual) site.vertex()).getBlock(), 0, 1);
-            return site.input(0);
-        });
-        RULES.put(MergeVertex.class, StandardRules::concat);
-        RULES.put(ElementWiseVertex.class, site -> site.input(0));
-        RULES.put(ScaleVertex.class, site -> site.input(0));
-        RULES.put(ShiftVertex.class, site -> site.input(0));
-        RULES.put(PreprocessorVertex.class, site -> preprocess(site,
-                ((PreprocessorVertex) site.vertex()).getPreProcessor(), site.inputType(0), site.input(0)));
-    }
-
     private StandardRules() {
     }
 
-    /** The built-in rule for a configuration class or its nearest superclass, or null. */
-    static VertexRule find(Class<?> type) {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            VertexRule rule = RULES.get(c);
-            if (rule != null) {
-                return rule;
-            }
-        }
-        return null;
-    }
-
     /** Subclasses of the 2D convolution whose costs differ (transposed, 1D, 3D convolutions). */
-    private static Channels unsupported(VertexSite site) {
+    static Channels unsupported(VertexContext site) {
         throw site.error("is not supported; register a VertexRule for it with ResourceModel.builder(...).rule(...)");
     }
 
-    private static Channels convolution(VertexSite site) {
+    static Channels convolution(VertexContext site) {
         ConvolutionLayer c = (ConvolutionLayer) site.layer();
         double kernel = (double) c.getKernelSize()[0] * c.getKernelSize()[1];
         double positions = positions(site.outputType());
@@ -123,7 +65,7 @@ final class StandardRules {
         return out;
     }
 
-    private static Channels depthwise(VertexSite site) {
+    static Channels depthwise(VertexContext site) {
         DepthwiseConvolution2D d = (DepthwiseConvolution2D) site.layer();
         double kernel = (double) d.getKernelSize()[0] * d.getKernelSize()[1];
         double positions = positions(site.outputType());
@@ -135,7 +77,7 @@ final class StandardRules {
         return out;
     }
 
-    private static Channels separable(VertexSite site) {
+    static Channels separable(VertexContext site) {
         SeparableConvolution2D s = (SeparableConvolution2D) site.layer();
         double kernel = (double) s.getKernelSize()[0] * s.getKernelSize()[1];
         double positions = positions(site.outputType());
@@ -150,7 +92,7 @@ final class StandardRules {
         return out;
     }
 
-    private static Channels dense(VertexSite site) {
+    static Channels dense(VertexContext site) {
         FeedForwardLayer f = (FeedForwardLayer) site.layer();
         boolean bias = f instanceof TopkDense || (f instanceof DenseLayer && ((DenseLayer) f).hasBias())
                 || (f instanceof BaseOutputLayer && ((BaseOutputLayer) f).hasBias());
@@ -164,7 +106,7 @@ final class StandardRules {
     }
 
     /** A bias and a built-in batch normalisation: per output channel and position. */
-    private static void perOutput(VertexSite site, Channels out, double positions, boolean bias) {
+    private static void perOutput(VertexContext site, Channels out, double positions, boolean bias) {
         if (bias) {
             site.cost(FLOPS, positions, out);
             site.cost(PARAMS, 1, out);
@@ -176,7 +118,28 @@ final class StandardRules {
         }
     }
 
-    private static Channels batchNormalization(VertexSite site) {
+    /**
+     * A {@code SuperkernelDepthwise} at its largest candidate (the supernet): the depthwise convolution of
+     * the largest kernel, its bias and its built-in batch normalisation.
+     */
+    static Channels superkernel(VertexContext site) {
+        SuperkernelDepthwise s = (SuperkernelDepthwise) site.layer();
+        int largest = Arrays.stream(s.getKernelSizes()).max().orElseThrow();
+        double kernel = (double) largest * largest;
+        double positions = positions(site.outputType());
+        Channels out = site.input(0).repeat(s.getDepthMultiplier());
+        site.cost(FLOPS, kernel * positions, out);
+        site.cost(PARAMS, kernel, out);
+        perOutput(site, out, positions, s.hasBias());
+        if (s.isBatchNorm()) {
+            site.cost(FLOPS, positions, out);
+            site.cost(PARAMS, 2, out);
+        }
+        site.timed(site.input(0));
+        return out;
+    }
+
+    static Channels batchNormalization(VertexContext site) {
         Channels c = site.input(0);
         site.cost(FLOPS, positions(site.outputType()), c);
         site.cost(PARAMS, 2, c);
@@ -184,12 +147,12 @@ final class StandardRules {
         return c;
     }
 
-    private static Channels timedPassThrough(VertexSite site) {
+    static Channels timedPassThrough(VertexContext site) {
         site.timed(site.input(0));
         return site.input(0);
     }
 
-    private static Channels concat(VertexSite site) {
+    static Channels concat(VertexContext site) {
         List<Channels> parts = new ArrayList<>();
         for (int i = 0; i < site.inputCount(); i++) {
             parts.add(site.input(i));
@@ -202,7 +165,7 @@ final class StandardRules {
      * every channel over the positions; any other preprocessor must see fixed channels (it may reshape
      * them), which become the channels of its output type.
      */
-    static Channels preprocess(VertexSite site, InputPreProcessor pre, InputType in,
+    static Channels preprocess(VertexContext site, InputPreProcessor pre, InputType in,
                                Channels channels) {
         if (pre instanceof CnnToFeedForwardPreProcessor) {
             return channels.repeat(positions(in));
@@ -228,7 +191,7 @@ final class StandardRules {
     }
 
     /** The channels (features) of an activation type. */
-    static long channelsOf(VertexSite site, InputType type) {
+    static long channelsOf(VertexContext site, InputType type) {
         switch (type.getType()) {
             case CNN:
                 return ((InputType.InputTypeConvolutional) type).getChannels();

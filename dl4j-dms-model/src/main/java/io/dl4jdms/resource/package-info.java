@@ -6,10 +6,14 @@
  * <ul>
  *   <li>{@link io.dl4jdms.resource.ResourceModel}: the analysis of a {@code MultiLayerNetwork} or
  *       {@code ComputationGraph} and the figures under the current masks;
- *       {@link io.dl4jdms.resource.VertexRule} and {@link io.dl4jdms.resource.VertexSite}: how each kind of
+ *       {@link io.dl4jdms.resource.VertexRule} and {@link io.dl4jdms.resource.VertexContext}: how each kind of
  *       layer or vertex enters it, the extension point for new ones;
  *       {@link io.dl4jdms.resource.Channels}: the channels of an activation as the analysis sees them.</li>
- *   <li>{@link io.dl4jdms.resource.PlainNetworkCounter}: an independent count over plain DL4J networks.</li>
+ *   <li>{@link io.dl4jdms.resource.LayerRegistry}: one {@link io.dl4jdms.resource.LayerRule} per layer or
+ *       vertex class ({@link io.dl4jdms.resource.ChannelRole}, cost, export, conversion), used by the
+ *       resource model, the plain counter, the slim exporter and the supernet converter.</li>
+ *   <li>{@link io.dl4jdms.resource.PlainNetworkCounter}: the count of a network from its configuration
+ *       alone, at full width, with the registry's cost rules.</li>
  *   <li>{@link io.dl4jdms.resource.LatencyProfiler} measures a {@link io.dl4jdms.resource.LatencyTable};
  *       {@link io.dl4jdms.resource.MeasuredTable} (metadata, named entries, JSON) and
  *       {@link io.dl4jdms.resource.LatencyTiming} (environment, timing loop) are shared with the

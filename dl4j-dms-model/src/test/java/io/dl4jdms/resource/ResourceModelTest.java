@@ -300,7 +300,7 @@ class ResourceModelTest {
         }
 
         @Override
-        public Channels count(VertexSite site) {
+        public Channels count(VertexContext site) {
             site.cost(ResourceKind.FLOPS, StandardRules.positions(site.inputType(0)), site.input(0));
             return site.input(0);
         }

@@ -1,6 +1,8 @@
 package io.dl4jdms.export;
 
 import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.resource.ChannelRole;
+import io.dl4jdms.resource.LayerRule;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -12,39 +14,18 @@ import java.util.List;
 /**
  * One vertex of the searched network as the exporter sees it: a network input, a layer (a
  * {@code MultiLayerNetwork} layer or a graph layer vertex) or another graph vertex, with the role
- * ({@link Role}) that decides how removed channels pass through it.
+ * ({@link ChannelRole}, from the {@link io.dl4jdms.resource.LayerRegistry}) that decides how removed
+ * channels pass through it.
  */
-final class Node {
-
-    /** How a vertex treats channels; see {@link ExportPlan} for the rules of each. */
-    enum Role {
-        /** A network input: all of its channels stay. */
-        INPUT,
-        /** Weights over input and output channels: convolution, dense, output layer, and ours. */
-        WEIGHTED,
-        /** Works per channel and maps 0 to 0 (ReLU, pooling, dropout, padding, ...). */
-        PER_CHANNEL,
-        /** Works per channel but turns 0 into a constant (batch normalisation, sigmoid, shift). */
-        PER_CHANNEL_AFFINE,
-        /** Concatenation along the channel axis. */
-        MERGE,
-        /** Element-wise add, subtract, average, product or max of equally shaped inputs. */
-        ELEMENT_WISE,
-        /** A width or depth mask layer of the search: only read by the vertices that apply it. */
-        MASK,
-        /** {@code x * m} for a shared width mask: disappears, its input is cut to the kept channels. */
-        WIDTH_MASKED,
-        /** {@code x + m_i * f(x)} of a kept block: becomes {@code x + f(x)}. */
-        KEPT_BLOCK,
-        /** {@code x + m_i * f(x)} of a removed block: disappears together with its branch. */
-        REMOVED_BLOCK,
-        /** Anything else: exported unchanged, which requires all its input channels. */
-        OTHER
-    }
+final class ExportNode {
 
     final String key;
     final String name;
-    final Role role;
+    final ChannelRole role;
+    /** Its class's rule in the registry; null for a network input. */
+    final LayerRule rule;
+    /** A {@code GatedResidual} whose block the depth mask drops: it disappears with its branch. */
+    final boolean removedBlock;
     /** The inputs that carry activations (the mask input of a search vertex is in {@link #maskInput}). */
     final List<String> inputs;
     final String maskInput;
@@ -58,11 +39,13 @@ final class Node {
     /** The instantiated layer (its parameters), or null. */
     final org.deeplearning4j.nn.api.Layer impl;
 
-    Node(String key, String name, Role role, List<String> inputs, String maskInput, InputPreProcessor preProcessor,
+    ExportNode(String key, String name, LayerRule rule, ChannelRole role, boolean removedBlock, List<String> inputs, String maskInput, InputPreProcessor preProcessor,
          Layer layer, NeuralNetConfiguration layerConf, GraphVertex vertex, org.deeplearning4j.nn.api.Layer impl) {
         this.key = key;
         this.name = name;
+        this.rule = rule;
         this.role = role;
+        this.removedBlock = removedBlock;
         this.inputs = Collections.unmodifiableList(inputs);
         this.maskInput = maskInput;
         this.preProcessor = preProcessor;
@@ -79,7 +62,7 @@ final class Node {
 
     /** "TopkConv 'c1'", for messages. */
     String describe() {
-        if (role == Role.INPUT) {
+        if (role == ChannelRole.INPUT) {
             return "network input '" + name + "'";
         }
         Object conf = layer != null ? layer : vertex;

@@ -14,7 +14,7 @@ import java.util.function.Function;
  * that record its costs. For a layer, input 0 is what the layer computes on (after its input
  * preprocessor).
  */
-public final class VertexSite {
+public final class VertexContext {
 
     /** What the walk over the network records for a site. */
     interface Recorder {
@@ -35,10 +35,12 @@ public final class VertexSite {
     private final InputType outputType;
     private final Function<String, org.deeplearning4j.nn.api.Layer> layers;
     private final Recorder recorder;
+    private final boolean configurationOnly;
 
-    VertexSite(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
+    VertexContext(String name, Layer layer, GraphVertex vertex, org.deeplearning4j.nn.api.Layer instance,
                List<String> inputNames, List<Channels> inputs, List<InputType> inputTypes, InputType outputType,
-               Function<String, org.deeplearning4j.nn.api.Layer> layers, Recorder recorder) {
+               Function<String, org.deeplearning4j.nn.api.Layer> layers, Recorder recorder, boolean configurationOnly) {
+        this.configurationOnly = configurationOnly;
         this.name = name;
         this.layer = layer;
         this.vertex = vertex;
@@ -69,6 +71,14 @@ public final class VertexSite {
     /** The layer's implementation, or null for a graph vertex that is not a layer. */
     public org.deeplearning4j.nn.api.Layer instance() {
         return instance;
+    }
+
+    /**
+     * Whether the network is seen through its configuration alone ({@link PlainNetworkCounter}): no layer
+     * has an operator, every width counts in full and every block is kept.
+     */
+    public boolean configurationOnly() {
+        return configurationOnly;
     }
 
     /** The top-k operator this layer carries, or null. */

@@ -10,11 +10,11 @@ import java.util.List;
  * the depth gates of the blocks the vertex lies in. Gates are added after the walk over the network,
  * once every gated block is known.
  */
-abstract class Term {
+abstract class CostTerm {
     final String vertex;
     private final List<Factor> gates = new ArrayList<>();
 
-    Term(String vertex) {
+    CostTerm(String vertex) {
         this.vertex = vertex;
     }
 
@@ -66,7 +66,7 @@ abstract class Term {
     }
 
     /** {@code coefficient * product of channel counts}: FLOPs and parameters. */
-    static final class Product extends Term {
+    static final class Product extends CostTerm {
         private final double coefficient;
         private final Channels[] factors;
 
@@ -98,7 +98,7 @@ abstract class Term {
     }
 
     /** A layer's measured time, interpolated at its input and output channel counts. */
-    static final class Latency extends Term {
+    static final class Latency extends CostTerm {
         private final TimedLayer layer;
         private final LatencyTable.Entry entry;
 
