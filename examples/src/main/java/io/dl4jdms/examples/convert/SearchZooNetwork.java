@@ -76,7 +76,7 @@ public final class SearchZooNetwork {
                 PlainNetworkCounter.count(slim.getConfiguration(), ResourceKind.FLOPS, input),
                 stock.numParams(), slim.numParams());
         DataSet test = padded(data.testSet());
-        Evaluation evaluation = slim.evaluate(new org.deeplearning4j.datasets.iterator.impl.ListDataSetIterator<>(
+        Evaluation evaluation = slim.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
                 test.batchBy(50)));
         System.out.printf("slim network test accuracy %.3f (a short search on a small subset)%n", evaluation.accuracy());
         if (output != null) {
