@@ -4,7 +4,14 @@ import io.dl4jdms.search.SearchData;
 import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
+import io.dl4jdms.data.FashionMnist;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -42,6 +49,51 @@ public class SearchDataSource implements DataSource {
     public static Path directory(Properties properties) {
         String d = properties == null ? null : properties.getProperty(DATA);
         return d == null ? null : Path.of(d);
+    }
+
+    /**
+     * Writes a class-balanced part of the embedded subset ({@code trainPerClass} training and {@code testPerClass}
+     * test images per class, chosen by {@code seed}) as raw IDX files into {@code directory}: data for quick studies
+     * and smoke tests, read like any IDX directory.
+     *
+     * @return {@code directory}
+     */
+    public static Path writeEmbeddedSubset(Path directory, int trainPerClass, int testPerClass, long seed)
+            throws IOException {
+        FashionMnist data = FashionMnist.embedded().subset(trainPerClass, testPerClass, seed);
+        Files.createDirectories(directory);
+        writeIdx(directory, "train", data.trainSet());
+        writeIdx(directory, "t10k", data.testSet());
+        return directory;
+    }
+
+    private static void writeIdx(Path dir, String prefix, DataSet set) throws IOException {
+        INDArray f = set.getFeatures();
+        int n = (int) f.size(0);
+        int h = (int) f.size(2);
+        int w = (int) f.size(3);
+        float[][] pixels = f.reshape(n, (long) h * w).toFloatMatrix();
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte"))))) {
+            out.writeInt(0x00000803);
+            out.writeInt(n);
+            out.writeInt(h);
+            out.writeInt(w);
+            for (float[] row : pixels) {
+                for (float v : row) {
+                    out.writeByte(Math.round(v * 255f));
+                }
+            }
+        }
+        INDArray labels = set.getLabels().argMax(1);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte"))))) {
+            out.writeInt(0x00000801);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeByte(labels.getInt(i));
+            }
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
 import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.saving.ResultReference;
 import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
 import org.deeplearning4j.arbiter.optimize.api.termination.MaxTimeCondition;
@@ -95,9 +96,12 @@ public final class Study {
         return new Builder(space, taskCreator, scoreFunction);
     }
 
-    /** One candidate of a finished study. */
+    /**
+     * One candidate of a finished study: its settings (option path to value), the task's extra results, the first line
+     * of its error if it failed, and its entry in Arbiter's result saver (null if it failed).
+     */
     public record CandidateResult(int index, String status, Double score, double seconds, Map<String, Object> settings,
-                                  Object extras, String error) {
+                                  Object extras, String error, ResultReference reference) {
     }
 
     /** The candidates of a finished study and the best (null if none completed). */
@@ -179,7 +183,8 @@ public final class Study {
             String error = info.getExceptionStackTrace();
             candidates.add(new CandidateResult(info.getIndex(), String.valueOf(info.getCandidateStatus()), score, secs,
                     settings(space, info.getFlatParams()), r == null ? null : r.getModelSpecificResults(),
-                    error == null ? null : error.lines().findFirst().orElse(error)));
+                    error == null ? null : error.lines().findFirst().orElse(error),
+                    r == null ? null : r.getResultReference()));
         }
         candidates.sort(Comparator.comparingInt(CandidateResult::index));
         boolean minimize = scoreFunction.minimize();

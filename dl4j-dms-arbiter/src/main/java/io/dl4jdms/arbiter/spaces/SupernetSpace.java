@@ -18,7 +18,7 @@ import java.util.Objects;
 
 /**
  * A space of whole supernets: the options of {@link ResNetSupernet.Builder} and {@link MobileNetV2Supernet.Builder}
- * (family, block type, stem width, stage widths, blocks per stage, strides, expansions, width and depth multipliers,
+ * (family, block type, stem width and stride, stage widths, blocks per stage, strides, expansions, width and depth multipliers,
  * initial ratio), each fixed or a {@link ParameterSpace}; unset options keep the builder's defaults. Its values are
  * Arbiter {@link GraphConfiguration}s, so a study samples whole supernets, scores them with Arbiter's own task
  * creator ({@code numEpochs} epochs of training, 0 by default) or with {@code TrainingFreeTaskCreator}. Arbiter's
@@ -44,6 +44,7 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
     private ParameterSpace<String> family;
     private ParameterSpace<ResNetSupernet.BlockType> blockType;
     private ParameterSpace<Integer> stemWidth;
+    private ParameterSpace<Integer> stemStride;
     private ParameterSpace<int[]> stageWidths;
     private ParameterSpace<int[]> blocksPerStage;
     private ParameterSpace<int[]> strides;
@@ -66,6 +67,7 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
         this.family = b.family;
         this.blockType = b.blockType;
         this.stemWidth = b.stemWidth;
+        this.stemStride = b.stemStride;
         this.stageWidths = b.stageWidths;
         this.blocksPerStage = b.blocksPerStage;
         this.strides = b.strides;
@@ -109,6 +111,7 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
         b.input(height, width, channels).classes(classes).globalConfiguration(new NeuralNetConfiguration.Builder()
                 .seed(seed).updater(new Adam(1e-3)).weightInit(WeightInit.RELU).dataType(DataType.FLOAT));
         if (stemWidth != null) b.stemWidth(stemWidth.getValue(values));
+        if (stemStride != null) b.stemStride(stemStride.getValue(values));
         if (stageWidths != null) b.stageWidths(stageWidths.getValue(values));
         if (blocksPerStage != null) b.blocksPerStage(blocksPerStage.getValue(values));
         if (strides != null) b.strides(strides.getValue(values));
@@ -145,7 +148,8 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
         }
         SupernetSpace s = (SupernetSpace) o;
         return Objects.equals(family, s.family) && Objects.equals(blockType, s.blockType)
-                && Objects.equals(stemWidth, s.stemWidth) && Objects.equals(stageWidths, s.stageWidths)
+                && Objects.equals(stemWidth, s.stemWidth) && Objects.equals(stemStride, s.stemStride)
+                && Objects.equals(stageWidths, s.stageWidths)
                 && Objects.equals(blocksPerStage, s.blocksPerStage) && Objects.equals(strides, s.strides)
                 && Objects.equals(expansions, s.expansions) && Objects.equals(widthMultiplier, s.widthMultiplier)
                 && Objects.equals(depthMultiplier, s.depthMultiplier) && Objects.equals(initialRatio, s.initialRatio)
@@ -155,14 +159,14 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
 
     @Override
     public int hashCode() {
-        return Objects.hash(family, blockType, stemWidth, stageWidths, blocksPerStage, strides, expansions,
+        return Objects.hash(family, blockType, stemWidth, stemStride, stageWidths, blocksPerStage, strides, expansions,
                 widthMultiplier, depthMultiplier, initialRatio, height, width, channels, classes, seed, numEpochs);
     }
 
     @Override
     public String toString() {
         return "SupernetSpace(family: " + family + ", blockType: " + blockType + ", stemWidth: " + stemWidth
-                + ", stageWidths: " + stageWidths + ", blocksPerStage: " + blocksPerStage + ", strides: " + strides
+                + ", stemStride: " + stemStride + ", stageWidths: " + stageWidths + ", blocksPerStage: " + blocksPerStage + ", strides: " + strides
                 + ", expansions: " + expansions + ", widthMultiplier: " + widthMultiplier + ", depthMultiplier: "
                 + depthMultiplier + ", initialRatio: " + initialRatio + ", input: " + height + "x" + width + "x"
                 + channels + ", classes: " + classes + ", seed: " + seed + ", numEpochs: " + numEpochs + ")";
@@ -173,6 +177,7 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
         private ParameterSpace<String> family = new FixedValue<>(RESNET);
         private ParameterSpace<ResNetSupernet.BlockType> blockType;
         private ParameterSpace<Integer> stemWidth;
+        private ParameterSpace<Integer> stemStride;
         private ParameterSpace<int[]> stageWidths;
         private ParameterSpace<int[]> blocksPerStage;
         private ParameterSpace<int[]> strides;
@@ -213,6 +218,15 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
 
         public Builder stemWidth(ParameterSpace<Integer> stemWidth) {
             this.stemWidth = stemWidth;
+            return this;
+        }
+
+        public Builder stemStride(int stemStride) {
+            return stemStride(new FixedValue<>(stemStride));
+        }
+
+        public Builder stemStride(ParameterSpace<Integer> stemStride) {
+            this.stemStride = stemStride;
             return this;
         }
 

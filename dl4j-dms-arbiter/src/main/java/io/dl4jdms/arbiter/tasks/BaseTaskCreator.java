@@ -1,6 +1,7 @@
 package io.dl4jdms.arbiter.tasks;
 
 import org.apache.commons.lang3.exception.ExceptionUtils;
+import org.deeplearning4j.arbiter.GraphConfiguration;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
@@ -26,8 +27,12 @@ import java.util.concurrent.Callable;
  */
 abstract class BaseTaskCreator implements TaskCreator {
 
-    /** A scored candidate: the model to save, its score and what else the summary shows. */
-    record Evaluated(Object model, double score, Object extras) {
+    /**
+     * A scored candidate: the model to save, its score, what else the summary shows, and the configuration Arbiter's
+     * {@code FileModelSaver} saves with the model (it expects a {@code GraphConfiguration} candidate for a graph; null:
+     * the candidate's own value).
+     */
+    record Evaluated(Object model, double score, Object extras, GraphConfiguration savedConfiguration) {
     }
 
     /** The score function's view of the data: a data source class with its properties, or a data provider. */
@@ -88,7 +93,13 @@ abstract class BaseTaskCreator implements TaskCreator {
                     done, null);
             ResultSaver saver = runner == null ? null : runner.getConfiguration().getResultSaver();
             if (saver != null) {
-                ResultReference reference = saver.saveModel(result, e.model());
+                OptimizationResult toSave = result;
+                if (e.savedConfiguration() != null) {
+                    Candidate<GraphConfiguration> described = new Candidate<>(e.savedConfiguration(), candidate.getIndex(),
+                            candidate.getFlatParameters(), candidate.getDataParameters(), null);
+                    toSave = new OptimizationResult(described, e.score(), candidate.getIndex(), e.extras(), done, null);
+                }
+                ResultReference reference = saver.saveModel(toSave, e.model());
                 result.setResultReference(reference);
             }
             notify(listeners, done, runner, result);

@@ -5,6 +5,7 @@ import io.dl4jdms.search.DmsSearch;
 import io.dl4jdms.search.SearchOutcome;
 import io.dl4jdms.search.SearchProgress;
 import io.dl4jdms.search.SearchSettings;
+import org.deeplearning4j.arbiter.GraphConfiguration;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -65,6 +66,8 @@ public class DmsTaskCreator extends BaseTaskCreator {
         extras.put("baselineTestAccuracy", outcome.baselineTestAccuracy);
         extras.put("searchSeconds", outcome.searchSeconds);
         extras.put("retrainSeconds", outcome.retrainSeconds);
-        return new Evaluated(slim, score, new LinkedHashMap<>(extras));
+        // Arbiter's result saver keeps the slim network with its configuration.
+        return new Evaluated(slim, score, new LinkedHashMap<>(extras),
+                new GraphConfiguration(slim.getConfiguration(), null, 0));
     }
 }

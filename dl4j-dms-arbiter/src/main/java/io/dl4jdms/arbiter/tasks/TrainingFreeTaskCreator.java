@@ -32,6 +32,6 @@ public class TrainingFreeTaskCreator extends BaseTaskCreator {
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
         double score = data.score(scoreFunction, net);
-        return new Evaluated(net, score, null);
+        return new Evaluated(net, score, null, value instanceof GraphConfiguration ? null : new GraphConfiguration(conf, null, 0));
     }
 }
