@@ -1,11 +1,7 @@
 package io.dl4jdms.arbiter.spaces;
 
-import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A leaf space that picks one of several {@code int[]} or {@code double[]} arrays (candidate kernel sizes, stage
@@ -15,11 +11,10 @@ import java.util.Map;
  *
  * @param <T> {@code int[]} or {@code double[]}
  */
-public final class ArrayChoiceSpace<T> implements ParameterSpace<T> {
+public final class ArrayChoiceSpace<T> extends ChoiceSpace<T> {
 
     private int[][] intChoices;
     private double[][] doubleChoices;
-    private int index = -1;
 
     /** For JSON. */
     private ArrayChoiceSpace() {
@@ -47,56 +42,16 @@ public final class ArrayChoiceSpace<T> implements ParameterSpace<T> {
     }
 
     /** The number of arrays to choose from. */
+    @Override
     public int size() {
         return intChoices != null ? intChoices.length : doubleChoices.length;
     }
 
     /** Choice {@code i} (a copy). */
+    @Override
     @SuppressWarnings("unchecked")
     public T choice(int i) {
         return (T) (intChoices != null ? intChoices[i].clone() : doubleChoices[i].clone());
-    }
-
-    @Override
-    public T getValue(double[] parameterValues) {
-        if (index < 0) {
-            throw new IllegalStateException("ArrayChoiceSpace " + this + ": its index is not set (the space was not "
-                    + "given to a candidate generator)");
-        }
-        double u = parameterValues[index];
-        if (!(u >= 0.0 && u <= 1.0)) {
-            throw new IllegalArgumentException("ArrayChoiceSpace " + this + ": value " + u + " at index " + index
-                    + " is not in [0, 1]");
-        }
-        return choice(Math.min(size() - 1, (int) Math.floor(u * size())));
-    }
-
-    @Override
-    public int numParameters() {
-        return 1;
-    }
-
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        return Collections.singletonList(this);
-    }
-
-    @Override
-    public Map<String, ParameterSpace> getNestedSpaces() {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public boolean isLeaf() {
-        return true;
-    }
-
-    @Override
-    public void setIndices(int... indices) {
-        if (indices == null || indices.length != 1) {
-            throw new IllegalArgumentException("ArrayChoiceSpace: expected one index, got " + Arrays.toString(indices));
-        }
-        this.index = indices[0];
     }
 
     @Override

@@ -2,11 +2,9 @@ package io.dl4jdms.arbiter.spaces;
 
 import io.dl4jdms.arbiter.tasks.DmsCandidate;
 import io.dl4jdms.search.Pipeline;
-import org.deeplearning4j.arbiter.optimize.api.AbstractParameterSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,7 +19,7 @@ import java.util.Objects;
  *         .retrainEpochs(1).build();
  * }</pre>
  */
-public class DmsSettingsSpace extends AbstractParameterSpace<DmsCandidate> {
+public class DmsSettingsSpace extends CompositeSpace<DmsCandidate> {
 
     private ParameterSpace<Pipeline> pipeline;
     private String resource;
@@ -60,26 +58,6 @@ public class DmsSettingsSpace extends AbstractParameterSpace<DmsCandidate> {
                 widthMultiplier.getValue(v), depthMultiplier.getValue(v), batchSize.getValue(v), seed);
         c.toSettings(null, java.nio.file.Path.of("."));   // checks every value, naming the bad one
         return c;
-    }
-
-    @Override
-    public int numParameters() {
-        return Spaces.countParameters(this);
-    }
-
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        return Spaces.leaves(this);
-    }
-
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
-
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("DmsSettingsSpace is not a leaf: its indices are those of its options");
     }
 
     @Override

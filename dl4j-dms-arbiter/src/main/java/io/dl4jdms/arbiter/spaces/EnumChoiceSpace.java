@@ -1,11 +1,7 @@
 package io.dl4jdms.arbiter.spaces;
 
-import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
-import java.util.Map;
 
 /**
  * A leaf space that picks one of several constants of an enum, each with equal probability. Arbiter's
@@ -14,11 +10,10 @@ import java.util.Map;
  *
  * @param <E> the enum
  */
-public final class EnumChoiceSpace<E extends Enum<E>> implements ParameterSpace<E> {
+public final class EnumChoiceSpace<E extends Enum<E>> extends ChoiceSpace<E> {
 
     private Class<E> enumClass;
     private String[] names;
-    private int index = -1;
 
     /** For JSON. */
     private EnumChoiceSpace() {
@@ -40,45 +35,13 @@ public final class EnumChoiceSpace<E extends Enum<E>> implements ParameterSpace<
     }
 
     @Override
-    public E getValue(double[] parameterValues) {
-        if (index < 0) {
-            throw new IllegalStateException("EnumChoiceSpace " + this + ": its index is not set (the space was not "
-                    + "given to a candidate generator)");
-        }
-        double u = parameterValues[index];
-        if (!(u >= 0.0 && u <= 1.0)) {
-            throw new IllegalArgumentException("EnumChoiceSpace " + this + ": value " + u + " at index " + index
-                    + " is not in [0, 1]");
-        }
-        return Enum.valueOf(enumClass, names[Math.min(names.length - 1, (int) Math.floor(u * names.length))]);
+    public int size() {
+        return names.length;
     }
 
     @Override
-    public int numParameters() {
-        return 1;
-    }
-
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        return Collections.singletonList(this);
-    }
-
-    @Override
-    public Map<String, ParameterSpace> getNestedSpaces() {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public boolean isLeaf() {
-        return true;
-    }
-
-    @Override
-    public void setIndices(int... indices) {
-        if (indices == null || indices.length != 1) {
-            throw new IllegalArgumentException("EnumChoiceSpace: expected one index, got " + Arrays.toString(indices));
-        }
-        this.index = indices[0];
+    public E choice(int i) {
+        return Enum.valueOf(enumClass, names[i]);
     }
 
     @Override

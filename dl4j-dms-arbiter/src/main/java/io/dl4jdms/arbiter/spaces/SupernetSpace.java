@@ -4,7 +4,6 @@ import io.dl4jdms.supernet.MobileNetV2Supernet;
 import io.dl4jdms.supernet.ResNetSupernet;
 import io.dl4jdms.supernet.SupernetBuilder;
 import org.deeplearning4j.arbiter.GraphConfiguration;
-import org.deeplearning4j.arbiter.optimize.api.AbstractParameterSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -13,7 +12,6 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -34,7 +32,7 @@ import java.util.Objects;
  *         .blockType(new DiscreteParameterSpace<>(BlockType.BASIC, BlockType.BOTTLENECK)).build();
  * }</pre>
  */
-public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
+public class SupernetSpace extends CompositeSpace<GraphConfiguration> {
 
     /** The ResNet family ({@link ResNetSupernet}). */
     public static final String RESNET = "resnet";
@@ -119,26 +117,6 @@ public class SupernetSpace extends AbstractParameterSpace<GraphConfiguration> {
         if (depthMultiplier != null) b.depthMultiplier(depthMultiplier.getValue(values));
         if (initialRatio != null) b.initialRatio(initialRatio.getValue(values));
         return b.build();
-    }
-
-    @Override
-    public int numParameters() {
-        return Spaces.countParameters(this);
-    }
-
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        return Spaces.leaves(this);
-    }
-
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
-
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("SupernetSpace is not a leaf: its indices are those of its options");
     }
 
     @Override

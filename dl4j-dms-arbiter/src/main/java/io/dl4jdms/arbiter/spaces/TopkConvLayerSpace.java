@@ -5,7 +5,6 @@ import org.deeplearning4j.arbiter.layers.BaseConvolutionLayerSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.nd4j.linalg.learning.config.IUpdater;
 
 import java.util.Objects;
 
@@ -79,67 +78,14 @@ public class TopkConvLayerSpace extends BaseConvolutionLayerSpace<TopkConv> {
     }
 
     /** Builds a {@link TopkConvLayerSpace}. */
-    public static class Builder extends BaseConvolutionLayerSpace.Builder<Builder> {
+    public static class Builder extends BaseConvolutionLayerSpace.Builder<Builder> implements TopkSpaceOptions<Builder> {
 
         private final TopkOptionsSpace.Builder topk = new TopkOptionsSpace.Builder();
         private ParameterSpace<CNN2DFormat> dataFormat;
 
-        /** The ratio {@code a} to start from, in [0, 1). */
-        public Builder initialRatio(double initialRatio) {
-            return initialRatio(new FixedValue<>(initialRatio));
-        }
-
-        public Builder initialRatio(ParameterSpace<Double> initialRatio) {
-            topk.initialRatio = initialRatio;
-            return this;
-        }
-
-        /** The updater of {@code a}; default that of the layer, Adam(0.01, beta1 0.5). */
-        public Builder ratioUpdater(IUpdater updater) {
-            return ratioUpdater(new FixedValue<>(updater));
-        }
-
-        public Builder ratioUpdater(ParameterSpace<IUpdater> updater) {
-            topk.ratioUpdater = updater;
-            return this;
-        }
-
-        /** The learning rate of the ratio updater (replaces the chosen updater's own). */
-        public Builder ratioLearningRate(double learningRate) {
-            return ratioLearningRate(new FixedValue<>(learningRate));
-        }
-
-        public Builder ratioLearningRate(ParameterSpace<Double> learningRate) {
-            topk.ratioLearningRate = learningRate;
-            return this;
-        }
-
-        /** Built-in batch normalisation between the convolution and the activation. */
-        public Builder batchNorm(boolean batchNorm) {
-            return batchNorm(new FixedValue<>(batchNorm));
-        }
-
-        public Builder batchNorm(ParameterSpace<Boolean> batchNorm) {
-            topk.batchNorm = batchNorm;
-            return this;
-        }
-
-        public Builder batchNormDecay(double decay) {
-            return batchNormDecay(new FixedValue<>(decay));
-        }
-
-        public Builder batchNormDecay(ParameterSpace<Double> decay) {
-            topk.batchNormDecay = decay;
-            return this;
-        }
-
-        public Builder batchNormEpsilon(double epsilon) {
-            return batchNormEpsilon(new FixedValue<>(epsilon));
-        }
-
-        public Builder batchNormEpsilon(ParameterSpace<Double> epsilon) {
-            topk.batchNormEpsilon = epsilon;
-            return this;
+        @Override
+        public TopkOptionsSpace.Builder topkOptions() {
+            return topk;
         }
 
         /** NCHW (default) or NHWC. */

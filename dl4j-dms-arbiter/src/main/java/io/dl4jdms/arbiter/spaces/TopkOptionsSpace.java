@@ -3,11 +3,9 @@ package io.dl4jdms.arbiter.spaces;
 import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.TopkDense;
 import io.dl4jdms.layers.TopkOptions;
-import org.deeplearning4j.arbiter.optimize.api.AbstractParameterSpace;
 import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
 import org.nd4j.linalg.learning.config.IUpdater;
 
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,7 +14,7 @@ import java.util.Objects;
  * option left unset keeps the layer builder's default. Nested inside {@link TopkConvLayerSpace} and
  * {@link TopkDenseLayerSpace}.
  */
-public class TopkOptionsSpace extends AbstractParameterSpace<TopkOptionsSpace.Values> {
+public class TopkOptionsSpace extends CompositeSpace<TopkOptionsSpace.Values> {
 
     private ParameterSpace<Double> initialRatio;
     private ParameterSpace<IUpdater> ratioUpdater;
@@ -72,26 +70,6 @@ public class TopkOptionsSpace extends AbstractParameterSpace<TopkOptionsSpace.Va
     }
 
     @Override
-    public int numParameters() {
-        return Spaces.countParameters(this);
-    }
-
-    @Override
-    public List<ParameterSpace> collectLeaves() {
-        return Spaces.leaves(this);
-    }
-
-    @Override
-    public boolean isLeaf() {
-        return false;
-    }
-
-    @Override
-    public void setIndices(int... indices) {
-        throw new UnsupportedOperationException("TopkOptionsSpace is not a leaf: its indices are those of its options");
-    }
-
-    @Override
     public boolean equals(Object o) {
         if (!(o instanceof TopkOptionsSpace)) {
             return false;
@@ -115,8 +93,8 @@ public class TopkOptionsSpace extends AbstractParameterSpace<TopkOptionsSpace.Va
                 + ", batchNormEpsilon=" + batchNormEpsilon + ")";
     }
 
-    /** Collects the options inside the layer spaces' builders. */
-    static final class Builder {
+    /** Collects the options inside the layer spaces' builders (see {@link TopkSpaceOptions}). */
+    public static final class Builder {
         ParameterSpace<Double> initialRatio;
         ParameterSpace<IUpdater> ratioUpdater;
         ParameterSpace<Double> ratioLearningRate;

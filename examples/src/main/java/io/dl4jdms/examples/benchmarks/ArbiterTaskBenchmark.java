@@ -4,6 +4,7 @@ import io.dl4jdms.arbiter.SearchDataSource;
 import io.dl4jdms.arbiter.scores.LengthDistortionScore;
 import io.dl4jdms.arbiter.spaces.SupernetSpace;
 import io.dl4jdms.arbiter.tasks.TrainingFreeTaskCreator;
+import io.dl4jdms.resource.LatencyTiming;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
@@ -14,7 +15,6 @@ import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.deeplearning4j.arbiter.task.ComputationGraphTaskCreator;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -67,16 +67,10 @@ public final class ArbiterTaskBenchmark {
                         creators.get(c).getClass().getSimpleName(), s, result.getScore());
             }
         }
-        double ours = median(seconds[0]);
-        double arbiter = median(seconds[1]);
+        double ours = LatencyTiming.quantile(seconds[0], 0.5);
+        double arbiter = LatencyTiming.quantile(seconds[1], 0.5);
         System.out.printf(Locale.ROOT, "median over %d reps: TrainingFreeTaskCreator %.3f s (%.2f candidates/s), "
                 + "ComputationGraphTaskCreator %.3f s (%.2f candidates/s); ratio %.1fx%n", reps, ours, 1 / ours, arbiter,
                 1 / arbiter, arbiter / ours);
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }
