@@ -79,7 +79,7 @@ public final class PlainNetworkCounter {
     static double layer(Layer layer, InputType in, InputType out, ResourceKind kind) {
         if (kind != ResourceKind.FLOPS && kind != ResourceKind.PARAMS) {
             throw new IllegalArgumentException("plain network counter: counts FLOPS and PARAMS, not " + kind
-                    + " (latency comes from a LatencyTable, see ResourceModel.withLatency)");
+                    + " (latency comes from a ChannelLatencyTable, see ResourceModel.withLatency)");
         }
         if (layer instanceof Deconvolution2D || layer instanceof Convolution1DLayer || layer instanceof Convolution3D) {
             throw new IllegalArgumentException("plain network counter: layer '" + layer.getLayerName() + "' of type "

@@ -10,10 +10,8 @@
  *       layer or vertex enters it, the extension point for new ones;
  *       {@link io.dl4jdms.resource.Channels}: the channels of an activation as the analysis sees them.</li>
  *   <li>{@link io.dl4jdms.resource.PlainNetworkCounter}: an independent count over plain DL4J networks.</li>
- *   <li>{@link io.dl4jdms.resource.LatencyProfiler} measures a {@link io.dl4jdms.resource.LatencyTable};
- *       {@link io.dl4jdms.resource.MeasuredTable} (metadata, named entries, JSON) and
- *       {@link io.dl4jdms.resource.LatencyTiming} (environment, timing loop) are shared with the
- *       Single-Path NAS latency table and profiler.</li>
+ *   <li>Latency comes from a {@link io.dl4jdms.latency.ChannelLatencyTable}, measured by
+ *       {@link io.dl4jdms.latency.LatencyProfiler} ({@link io.dl4jdms.resource.TimedLayer}: what it times).</li>
  *   <li>{@link io.dl4jdms.resource.TargetSchedule}: the resource target over a search, used by
  *       {@code io.dl4jdms.listeners.ResourceLossListener}.</li>
  * </ul>

@@ -3,6 +3,7 @@ package io.dl4jdms.spnas.latency;
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.layers.SuperkernelParamInitializer;
 import io.dl4jdms.listeners.Iterations;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,6 +21,16 @@ import java.util.List;
  *       pushes towards faster candidates. With a target it is a hinge, zero once {@code R <= target}.</li>
  *   <li>{@code lambda} is 0 during the first {@code warmupIterations} (the paper warms the weights up before
  *       the architecture is searched).</li>
+ *   <li>Threshold start ({@link Builder#thresholdStart}): when the warm-up ends, every threshold is placed at
+ *       {@code (1 - margin)} times its norm. During the warm-up the task loss pushes the thresholds down (every
+ *       shell helps an untrained network), far from the norms they must reach to switch anything off; from
+ *       {@code (1 - margin) ||w||} the search decides within a few dozen steps.</li>
+ *   <li>Weight schedule ({@link Builder#weightGrowth}): with a target, {@code lambda} is a multiplier of the
+ *       constraint {@code R <= target}: it grows by the factor {@code 1 + growth} every iteration the
+ *       prediction is above the target and shrinks back towards the set weight by the same factor below it.
+ *       The thresholds' updater (Adam) normalises each threshold's gradient, so a larger {@code lambda} does not
+ *       move the thresholds faster; it tips the balance against the task loss's gradient, threshold by threshold,
+ *       so the candidates whose accuracy matters least go first, until the target is reached.</li>
  *   <li>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
  *       multiplied by the batch size first, so {@code lambda} weighs against the mean task loss.</li>
  * </ul>
@@ -35,7 +46,11 @@ public final class LatencyLossListener extends BaseTrainingListener {
     private final double weight;
     private final double targetMs;
     private final long warmupIterations;
+    private final double thresholdStart;
+    private final double weightGrowth;
 
+    private double currentWeight;
+    private boolean placed;
     private double currentMs = Double.NaN;
     private double currentLoss = Double.NaN;
 
@@ -44,6 +59,9 @@ public final class LatencyLossListener extends BaseTrainingListener {
         this.weight = b.weight;
         this.targetMs = b.targetMs;
         this.warmupIterations = b.warmupIterations;
+        this.thresholdStart = b.thresholdStart;
+        this.weightGrowth = b.weightGrowth;
+        this.currentWeight = b.weight;
     }
 
     public static Builder builder(LatencyModel model) {
@@ -53,20 +71,51 @@ public final class LatencyLossListener extends BaseTrainingListener {
     @Override
     public void onGradientCalculation(Model network) {
         List<SuperkernelOperator> operators = LatencyModel.operators(network);
+        boolean searching = iterationCount(network) >= warmupIterations;
+        if (searching && !placed) {
+            placed = true;
+            if (thresholdStart > 0) {
+                operators.forEach(op -> placeThresholds(op, 1 - thresholdStart));
+            }
+        }
         LatencyModel.Estimate estimate = model.evaluate(operators);
         double r = estimate.ms();
         currentMs = r;
-        boolean active = iterationCount(network) >= warmupIterations && weight != 0 && (targetMs <= 0 || r > targetMs);
-        currentLoss = active ? weight * Math.log(targetMs > 0 ? r / targetMs : r) : 0.0;
+        boolean above = targetMs <= 0 || r > targetMs;
+        if (searching && targetMs > 0 && weightGrowth > 0) {
+            currentWeight = above ? currentWeight * (1 + weightGrowth) : Math.max(weight, currentWeight / (1 + weightGrowth));
+        }
+        boolean active = searching && currentWeight != 0 && above;
+        currentLoss = active ? currentWeight * Math.log(targetMs > 0 ? r / targetMs : r) : 0.0;
         if (!active || r <= 0) {
             return;
         }
-        double scale = weight / r * network.batchSize();
+        double scale = currentWeight / r * network.batchSize();
         for (SuperkernelOperator op : operators) {
             add(op.thresholdGradientView(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY),
                     estimate.kernelThresholdGradient().get(op.operatorName()), scale);
             add(op.thresholdGradientView(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY),
                     estimate.expansionThresholdGradient().get(op.operatorName()), scale);
+        }
+    }
+
+    /** Sets every threshold of the layer to {@code fraction} times the norm it is compared with. */
+    private static void placeThresholds(SuperkernelOperator op, double fraction) {
+        if (!(op instanceof Layer)) {
+            return;
+        }
+        Layer layer = (Layer) op;
+        place(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators().norms(), fraction);
+        place(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators().norms(), fraction);
+    }
+
+    private static void place(Layer layer, String key, double[] norms, double fraction) {
+        if (norms.length == 0 || !layer.paramTable().containsKey(key)) {
+            return;
+        }
+        INDArray thresholds = layer.getParam(key);
+        for (int i = 0; i < norms.length; i++) {
+            thresholds.putScalar(i, fraction * norms[i]);
         }
     }
 
@@ -93,6 +142,11 @@ public final class LatencyLossListener extends BaseTrainingListener {
         return currentLoss;
     }
 
+    /** {@code lambda} at the latest iteration (the set weight, grown while the prediction was above the target). */
+    public double currentWeight() {
+        return currentWeight;
+    }
+
     public LatencyModel model() {
         return model;
     }
@@ -102,16 +156,25 @@ public final class LatencyLossListener extends BaseTrainingListener {
     }
 
     public static final class Builder {
+        /** Default {@code lambda}. */
+        public static final double DEFAULT_WEIGHT = 0.05;
+        /** Default threshold start margin: thresholds at 90% of their norms when the search begins. */
+        public static final double DEFAULT_THRESHOLD_START = 0.1;
+        /** Default growth of {@code lambda} per iteration above the target. */
+        public static final double DEFAULT_WEIGHT_GROWTH = 0.02;
+
         private final LatencyModel model;
-        private double weight = 0.05;
+        private double weight = DEFAULT_WEIGHT;
         private double targetMs = 0.0;
         private long warmupIterations = 0;
+        private double thresholdStart = DEFAULT_THRESHOLD_START;
+        private double weightGrowth = DEFAULT_WEIGHT_GROWTH;
 
         private Builder(LatencyModel model) {
             this.model = model;
         }
 
-        /** {@code lambda}; default 0.05 (the paper uses 0.02 to 0.1). */
+        /** {@code lambda} (its starting value with a target); default {@value #DEFAULT_WEIGHT} (the paper: 0.02 to 0.1). */
         public Builder weight(double weight) {
             this.weight = weight;
             return this;
@@ -129,6 +192,24 @@ public final class LatencyLossListener extends BaseTrainingListener {
             return this;
         }
 
+        /**
+         * When the warm-up ends, every threshold is set to {@code (1 - margin)} times the norm it is compared with;
+         * 0 leaves them where the warm-up left them. Default {@value #DEFAULT_THRESHOLD_START}.
+         */
+        public Builder thresholdStart(double margin) {
+            this.thresholdStart = margin;
+            return this;
+        }
+
+        /**
+         * With a target: {@code lambda} grows by {@code 1 + growth} per iteration above the target and shrinks back
+         * towards {@link #weight} below it; 0 keeps it constant. Default {@value #DEFAULT_WEIGHT_GROWTH}.
+         */
+        public Builder weightGrowth(double growth) {
+            this.weightGrowth = growth;
+            return this;
+        }
+
         public LatencyLossListener build() {
             if (model == null) {
                 throw new IllegalArgumentException("LatencyLossListener: the latency model must not be null");
@@ -142,6 +223,14 @@ public final class LatencyLossListener extends BaseTrainingListener {
             if (warmupIterations < 0) {
                 throw new IllegalArgumentException("LatencyLossListener: warmupIterations must be >= 0, got "
                         + warmupIterations);
+            }
+            if (!(thresholdStart >= 0 && thresholdStart < 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: thresholdStart must be in [0, 1), got "
+                        + thresholdStart);
+            }
+            if (!(weightGrowth >= 0 && weightGrowth <= 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: weightGrowth must be in [0, 1], got "
+                        + weightGrowth);
             }
             return new LatencyLossListener(this);
         }

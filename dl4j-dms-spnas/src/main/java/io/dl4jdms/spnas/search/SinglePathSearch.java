@@ -4,10 +4,11 @@ import io.dl4jdms.search.SearchData;
 import io.dl4jdms.search.SearchHistory;
 import io.dl4jdms.search.SearchProgress;
 import io.dl4jdms.spnas.SuperkernelChoice;
+import io.dl4jdms.spnas.latency.LatencyCalibration;
 import io.dl4jdms.spnas.latency.LatencyLossListener;
 import io.dl4jdms.spnas.latency.LatencyModel;
-import io.dl4jdms.spnas.latency.LatencyProfiler;
-import io.dl4jdms.spnas.latency.LatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.spnas.latency.SearchableBlock;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -60,6 +61,8 @@ public final class SinglePathSearch {
 
     private static final int EVALUATION_BATCH = 256;
     private static final int EXPORT_PROBE = 64;
+    /** Random networks timed whole for the latency calibration, besides the four uniform ones. */
+    private static final int CALIBRATION_RANDOM_NETWORKS = 4;
 
     private final Settings settings;
     private final SearchProgress progress;
@@ -92,13 +95,16 @@ public final class SinglePathSearch {
         int retrainEpochs = 2;
         double targetMs = 0;
         double targetFraction = DEFAULT_TARGET_FRACTION;
-        double latencyWeight = 0.1;
+        double latencyWeight = LatencyLossListener.Builder.DEFAULT_WEIGHT;
+        double latencyWeightGrowth = LatencyLossListener.Builder.DEFAULT_WEIGHT_GROWTH;
+        double thresholdStart = LatencyLossListener.Builder.DEFAULT_THRESHOLD_START;
         double learningRate = 2e-3;
         double thresholdLearningRate = 0.05;
         int profileWarmup = 20;
         int profileRepeats = 50;
-        int profileThreads = 0;
-        double profileQuantile = 0.5;
+        int profileThreads = 1;
+        double profileQuantile = 0.25;
+        double profileWarmupSeconds = 3;
         long seed = 12345;
         int[] kernelSizes = {3, 5, 7};
 
@@ -150,9 +156,24 @@ public final class SinglePathSearch {
             return this;
         }
 
-        /** {@code lambda} of the latency loss; default 0.1. */
-        public Settings latencyWeight(double weight) {
+        /**
+         * {@code lambda} of the latency loss at the start of the search, and its growth per iteration above the
+         * target (see {@link LatencyLossListener.Builder#weightGrowth}); defaults
+         * {@value LatencyLossListener.Builder#DEFAULT_WEIGHT} and {@value LatencyLossListener.Builder#DEFAULT_WEIGHT_GROWTH}.
+         */
+        public Settings latencyWeight(double weight, double growth) {
             this.latencyWeight = weight;
+            this.latencyWeightGrowth = growth;
+            return this;
+        }
+
+        /**
+         * Where the thresholds start the search: {@code (1 - margin)} times their norms (see
+         * {@link LatencyLossListener.Builder#thresholdStart}); default
+         * {@value LatencyLossListener.Builder#DEFAULT_THRESHOLD_START}.
+         */
+        public Settings thresholdStart(double margin) {
+            this.thresholdStart = margin;
             return this;
         }
 
@@ -163,7 +184,10 @@ public final class SinglePathSearch {
             return this;
         }
 
-        /** Untimed and timed runs per candidate; defaults 20 and 50. */
+        /**
+         * Untimed and timed runs per candidate; defaults 20 and 50 (the untimed ones last at least 3 s, so that the
+         * JIT compiler has compiled DL4J's inference path before anything is timed).
+         */
         public Settings profile(int warmup, int repeats) {
             this.profileWarmup = warmup;
             this.profileRepeats = repeats;
@@ -171,8 +195,11 @@ public final class SinglePathSearch {
         }
 
         /**
-         * ND4J threads while timing (0: as configured) and the quantile of the timed runs kept (0.5: the median);
-         * see {@link LatencyProfiler.Builder#threads} and {@link LatencyProfiler.Builder#quantile}.
+         * ND4J threads while timing (0: as configured; default 1) and the quantile of the timed runs kept (default
+         * 0.25); see {@link LatencyProfiler.Builder#threads} and {@link LatencyProfiler.Builder#quantile}. Why: at
+         * batch 1 a second thread gains little, and on a machine with other work two threads wait for each other at
+         * every operation (times of whole networks then swing by 2x between runs); other processes only ever add
+         * time, so the lower quartile is the steadier estimate of what the network takes.
          */
         public Settings timing(int threads, double quantile) {
             this.profileThreads = threads;
@@ -244,6 +271,12 @@ public final class SinglePathSearch {
             if (!(latencyWeight >= 0) || Double.isInfinite(latencyWeight)) {
                 throw new IllegalArgumentException("latency weight must be >= 0, got " + latencyWeight);
             }
+            if (!(latencyWeightGrowth >= 0 && latencyWeightGrowth <= 1)) {
+                throw new IllegalArgumentException("latency weight growth must be in [0, 1], got " + latencyWeightGrowth);
+            }
+            if (!(thresholdStart >= 0 && thresholdStart < 1)) {
+                throw new IllegalArgumentException("threshold start margin must be in [0, 1), got " + thresholdStart);
+            }
             if (!(profileQuantile >= 0 && profileQuantile <= 1)) {
                 throw new IllegalArgumentException("timing quantile must be in [0, 1], got " + profileQuantile);
             }
@@ -274,6 +307,8 @@ public final class SinglePathSearch {
                 m.put("targetFraction", targetFraction);
             }
             m.put("latencyWeight", latencyWeight);
+            m.put("latencyWeightGrowth", latencyWeightGrowth);
+            m.put("thresholdStart", thresholdStart);
             m.put("learningRate", learningRate);
             m.put("thresholdLearningRate", thresholdLearningRate);
             m.put("seed", seed);
@@ -282,6 +317,7 @@ public final class SinglePathSearch {
             m.put("profileRepeats", profileRepeats);
             m.put("profileThreads", profileThreads);
             m.put("profileQuantile", profileQuantile);
+            m.put("profileWarmupSeconds", profileWarmupSeconds);
             return m;
         }
     }
@@ -309,7 +345,8 @@ public final class SinglePathSearch {
                 .classes(data.classes()).seed(s.seed).kernelSizes(s.kernelSizes).updater(new Adam(s.learningRate))
                 .thresholdUpdater(new Adam(s.thresholdLearningRate)).build();
         LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(s.profileWarmup)
-                .repeats(s.profileRepeats).threads(s.profileThreads).quantile(s.profileQuantile)
+                .warmupSeconds(s.profileWarmup > 0 ? s.profileWarmupSeconds : 0).repeats(s.profileRepeats)
+                .threads(s.profileThreads).quantile(s.profileQuantile)
                 .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
         LatencyModel model = profile(supernet, profiler, outputDirectory, outcome);
         outcome.profileSeconds = (System.nanoTime() - start) / 1e9;
@@ -351,7 +388,7 @@ public final class SinglePathSearch {
 
         progress.startPhase("time the slim network", profiler.roundsPerMeasurement());
         INDArray input = random(supernet.inputType(), profiler.batchSize());
-        double[] measured = profiler.interleavedTimes(List.of(slim, exportLargest(supernet, net)), List.of(input, input));
+        double[] measured = profiler.wholeNetworkTimes(List.of(slim, exportLargest(supernet, net)), List.of(input, input));
         progress.endPhase();
         outcome.measuredMs = measured[0];
         outcome.supernetMeasuredMs = measured[1];
@@ -361,19 +398,27 @@ public final class SinglePathSearch {
         return outcome;
     }
 
-    /** Times every candidate and the fixed part, writes {@code latency.json}; the runtime model of the table. */
+    /**
+     * Times every candidate, fits the fixed part and the scale on whole networks ({@link LatencyCalibration}),
+     * writes {@code latency.json}; the runtime model of the table.
+     */
     private LatencyModel profile(SinglePathSupernet supernet, LatencyProfiler profiler, Path outputDirectory,
                                  SinglePathOutcome outcome) throws IOException {
         progress.startPhase("profile latency", 2L * profiler.roundsPerMeasurement());
-        LatencyTable table = profiler.profile(supernet.blocks());
-        ComputationGraph stem = new ComputationGraph(supernet.stemConfiguration());
-        stem.init();
-        ComputationGraph head = new ComputationGraph(supernet.headConfiguration());
-        head.init();
-        outcome.fixedMs = profiler.fixedMs(List.of(stem, head), List.of(random(supernet.inputType(),
-                profiler.batchSize()), random(supernet.headInputType(), profiler.batchSize())));
+        CandidateLatencyTable table = profiler.profile(supernet.blocks());
+        ComputationGraph template = new ComputationGraph(supernet.configuration());
+        template.init();
+        var calibrated = LatencyCalibration.calibrate(table, profiler,
+                LatencyCalibration.choices(supernet.blocks(), CALIBRATION_RANDOM_NETWORKS, settings.seed),
+                choices -> SinglePathExport.export(supernet, template, choices),
+                random(supernet.inputType(), profiler.batchSize()));
         progress.endPhase();
-        table = table.withFixedMs(outcome.fixedMs);
+        table = calibrated.getKey();
+        log.accept(String.format(Locale.ROOT, "latency calibration on %d whole networks: fixed %.3f ms, scale %.3f,"
+                        + " largest error %.1f%% (%.1f%% with each network left out of its own fit)",
+                calibrated.getValue().measuredMs().length, table.fixedMs(), table.scale(),
+                100 * calibrated.getValue().maxError(), 100 * calibrated.getValue().leaveOneOutMaxError()));
+        outcome.fixedMs = table.fixedMs();
         table.write(outputDirectory.resolve(LATENCY_TABLE).toFile());
         outcome.backend = table.backend();
         outcome.timingBatchSize = table.batchSize();
@@ -385,6 +430,7 @@ public final class SinglePathSearch {
         Settings s = settings;
         long iterationsPerEpoch = (data.numTrain() + s.batchSize - 1) / s.batchSize;
         LatencyLossListener latency = LatencyLossListener.builder(model).weight(s.latencyWeight)
+                .weightGrowth(s.latencyWeightGrowth).thresholdStart(s.thresholdStart)
                 .targetMs(outcome.targetMs).warmupIterations(s.warmupEpochs * iterationsPerEpoch).build();
         EpochRecorder recorder = new EpochRecorder(progress, model, outcome);
         net.setListeners(latency, recorder);
@@ -475,10 +521,10 @@ public final class SinglePathSearch {
     }
 
     private static void describeBlocks(List<SearchableBlock> blocks, Map<String, SuperkernelChoice> choices,
-                                       LatencyTable table, SinglePathOutcome outcome) {
+                                       CandidateLatencyTable table, SinglePathOutcome outcome) {
         for (SearchableBlock block : blocks) {
             SuperkernelChoice choice = choices.get(block.name());
-            LatencyTable.Entry entry = table.entry(block.name());
+            CandidateLatencyTable.Entry entry = table.entry(block.name());
             SinglePathOutcome.Block b = new SinglePathOutcome.Block();
             b.name = block.name();
             b.height = block.height();

@@ -1,7 +1,7 @@
 package io.dl4jdms.spnas.search;
 
 import io.dl4jdms.search.SearchProgress;
-import io.dl4jdms.spnas.latency.LatencyTable;
+import io.dl4jdms.latency.CandidateLatencyTable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -67,7 +67,7 @@ class SinglePathSearchTest {
         assertEquals(2, summary.path("history").size());
         assertEquals("28x28x1", summary.path("settings").path("input").asText());
         assertEquals(20, summary.path("settings").path("trainImages").asInt());
-        assertEquals(7, LatencyTable.read(dir.resolve("latency.json").toFile()).entries().size());
+        assertEquals(7, CandidateLatencyTable.read(dir.resolve("latency.json").toFile()).entries().size());
 
         for (String file : new String[] {"report.html", "latency.png", "block-latency.png", "curves.png"}) {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);
