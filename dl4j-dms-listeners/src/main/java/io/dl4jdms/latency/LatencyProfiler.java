@@ -25,6 +25,7 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -380,14 +381,15 @@ public final class LatencyProfiler {
         int previousThreads = Nd4j.getEnvironment().maxThreads();
         int previousMasterThreads = Nd4j.getEnvironment().maxMasterThreads();
         int previousBlasThreads = Nd4j.factory().blas().getMaxThreads();
+        int previousOmpThreads = NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
         if (threads > 0) {
-            setThreads(threads, threads, threads);
+            setThreads(threads, threads, threads, threads);
         }
         try {
             return measurement.run();
         } finally {
             if (threads > 0) {
-                setThreads(previousThreads, previousMasterThreads, previousBlasThreads);
+                setThreads(previousThreads, previousMasterThreads, previousBlasThreads, previousOmpThreads);
             }
         }
     }
@@ -432,11 +434,17 @@ public final class LatencyProfiler {
         Nd4j.getExecutioner().commit();
     }
 
-    /** ND4J's own thread pools and the BLAS library's. */
-    private static void setThreads(int threads, int masterThreads, int blasThreads) {
+    /**
+     * ND4J's own thread pools, the BLAS library's, and OpenMP's for this thread (what libnd4j's oneDNN kernels
+     * use: without it a "single-threaded" timing still runs every oneDNN op on all cores).
+     */
+    private static void setThreads(int threads, int masterThreads, int blasThreads, int ompThreads) {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(masterThreads);
         Nd4j.factory().blas().setMaxThreads(blasThreads);
+        if (ompThreads > 0) {
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(ompThreads);
+        }
     }
 
     private ComputationGraph identity() {
@@ -499,6 +507,7 @@ public final class LatencyProfiler {
         out.put(MeasuredTable.BACKEND_BUILD, backendBuild());
         out.put("nd4jThreads", String.valueOf(Nd4j.getEnvironment().maxThreads()));
         out.put("blasThreads", String.valueOf(Nd4j.factory().blas().getMaxThreads()));
+        out.put("ompThreads", String.valueOf(NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads()));
         return out;
     }
 

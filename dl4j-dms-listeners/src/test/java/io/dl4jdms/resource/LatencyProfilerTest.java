@@ -88,12 +88,12 @@ class LatencyProfilerTest {
     @Test
     void settingsAreChecked() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LatencyProfiler.builder().points(1));
+                () -> LatencyProfiler.builder().points(1).build());
         assertTrue(e.getMessage().contains("points") && e.getMessage().contains("1"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().batchSize(0));
-        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().repeats(0));
-        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().warmup(-1));
+        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().batchSize(0).build());
+        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().repeats(0).build());
+        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().warmup(-1).build());
         assertThrows(IllegalArgumentException.class,
-                () -> LatencyProfiler.builder().dataType(org.nd4j.linalg.api.buffer.DataType.INT));
+                () -> LatencyProfiler.builder().dataType(org.nd4j.linalg.api.buffer.DataType.INT).build());
     }
 }

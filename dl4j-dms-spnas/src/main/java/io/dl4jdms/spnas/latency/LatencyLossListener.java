@@ -18,7 +18,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>Without a target ({@code targetMs = 0}) the loss is the paper's {@code lambda * log R}: it always
- *       pushes towards faster candidates. With a target it is a hinge, zero once {@code R <= target}.</li>
+ *       pushes towards faster candidates. With a target it is a hinge, zero once {@code R <= (1 - margin) target}
+ *       ({@link Builder#targetMargin}).</li>
  *   <li>{@code lambda} is 0 during the first {@code warmupIterations} (the paper warms the weights up before
  *       the architecture is searched).</li>
  *   <li>Threshold start ({@link Builder#thresholdStart}): when the warm-up ends, every threshold is placed at
@@ -48,6 +49,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
     private final long warmupIterations;
     private final double thresholdStart;
     private final double weightGrowth;
+    private final double targetMargin;
 
     private double currentWeight;
     private boolean placed;
@@ -61,6 +63,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         this.warmupIterations = b.warmupIterations;
         this.thresholdStart = b.thresholdStart;
         this.weightGrowth = b.weightGrowth;
+        this.targetMargin = b.targetMargin;
         this.currentWeight = b.weight;
     }
 
@@ -81,12 +84,13 @@ public final class LatencyLossListener extends BaseTrainingListener {
         LatencyModel.Estimate estimate = model.evaluate(operators);
         double r = estimate.ms();
         currentMs = r;
-        boolean above = targetMs <= 0 || r > targetMs;
+        double aim = targetMs * (1 - targetMargin);
+        boolean above = targetMs <= 0 || r > aim;
         if (searching && targetMs > 0 && weightGrowth > 0) {
             currentWeight = above ? currentWeight * (1 + weightGrowth) : Math.max(weight, currentWeight / (1 + weightGrowth));
         }
         boolean active = searching && currentWeight != 0 && above;
-        currentLoss = active ? currentWeight * Math.log(targetMs > 0 ? r / targetMs : r) : 0.0;
+        currentLoss = active ? currentWeight * Math.log(targetMs > 0 ? r / aim : r) : 0.0;
         if (!active || r <= 0) {
             return;
         }
@@ -162,6 +166,8 @@ public final class LatencyLossListener extends BaseTrainingListener {
         public static final double DEFAULT_THRESHOLD_START = 0.1;
         /** Default growth of {@code lambda} per iteration above the target. */
         public static final double DEFAULT_WEIGHT_GROWTH = 0.02;
+        /** Default margin: the hinge aims 2% below the target. */
+        public static final double DEFAULT_TARGET_MARGIN = 0.02;
 
         private final LatencyModel model;
         private double weight = DEFAULT_WEIGHT;
@@ -169,6 +175,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         private long warmupIterations = 0;
         private double thresholdStart = DEFAULT_THRESHOLD_START;
         private double weightGrowth = DEFAULT_WEIGHT_GROWTH;
+        private double targetMargin = DEFAULT_TARGET_MARGIN;
 
         private Builder(LatencyModel model) {
             this.model = model;
@@ -210,6 +217,16 @@ public final class LatencyLossListener extends BaseTrainingListener {
             return this;
         }
 
+        /**
+         * With a target: the hinge aims at {@code (1 - margin) * target}, so that the search, which keeps switching
+         * the candidate at the edge on and off, ends at or just below the target rather than one candidate above
+         * it. Default {@value #DEFAULT_TARGET_MARGIN}; 0 aims at the target itself.
+         */
+        public Builder targetMargin(double margin) {
+            this.targetMargin = margin;
+            return this;
+        }
+
         public LatencyLossListener build() {
             if (model == null) {
                 throw new IllegalArgumentException("LatencyLossListener: the latency model must not be null");
@@ -231,6 +248,10 @@ public final class LatencyLossListener extends BaseTrainingListener {
             if (!(weightGrowth >= 0 && weightGrowth <= 1)) {
                 throw new IllegalArgumentException("LatencyLossListener: weightGrowth must be in [0, 1], got "
                         + weightGrowth);
+            }
+            if (!(targetMargin >= 0 && targetMargin < 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: targetMargin must be in [0, 1), got "
+                        + targetMargin);
             }
             return new LatencyLossListener(this);
         }
