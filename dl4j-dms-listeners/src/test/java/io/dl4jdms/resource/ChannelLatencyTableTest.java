@@ -1,6 +1,7 @@
 package io.dl4jdms.resource;
 
 import io.dl4jdms.latency.ChannelLatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class LatencyTableTest {
+class ChannelLatencyTableTest {
 
     private static final ChannelLatencyTable.Entry LINE = ChannelLatencyTable.Entry.perChannel("bn", "BatchNormalization",
             new long[] {1, 3, 7}, new double[] {1.0, 2.0, 6.0});
@@ -103,5 +104,20 @@ class LatencyTableTest {
                 () -> model.withLatency(ChannelLatencyTable.of(8, entries)));
         assertTrue(e.getMessage().contains("'conv'") && e.getMessage().contains("2..4")
                 && e.getMessage().contains("1..4"), e.getMessage());
+    }
+
+    @Test
+    void aTableOfAnotherBackendBuildIsRefusedByTheResourceModel() {
+        ResourceModel model = ResourceModel.of(ResourceTestNetworks.searchableStack(), ResourceTestNetworks.STACK_INPUT);
+        ChannelLatencyTable given = ResourceTestNetworks.madeUpTable(model);
+        model.withLatency(given);
+        String other = "CUDA, libnd4j without oneDNN, DL4J helpers off";
+        String json = given.toJson().replace("\"backend\" : \"given\"", "\"backend\" : \"CUDA\"")
+                .replace("\"environment\" : { }", "\"environment\" : {\"backendBuild\" : \"" + other + "\"}");
+        ChannelLatencyTable elsewhere = ChannelLatencyTable.fromJson(json);
+        assertEquals(other, elsewhere.backendBuild());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> model.withLatency(elsewhere));
+        assertTrue(e.getMessage().contains(other) && e.getMessage().contains(LatencyProfiler.backendBuild()),
+                e.getMessage());
     }
 }
