@@ -27,6 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +56,8 @@ import java.util.function.Consumer;
  * timed rounds; in every round each network runs once (interleaved, so a change of load touches all alike);
  * the median (or {@link Builder#quantile}) is kept. Every run ends with
  * {@code Nd4j.getExecutioner().commit()}, so asynchronous backends are timed to completion.
- * {@link Builder#threads} sets ND4J's and BLAS's thread counts while timing and restores them afterwards.
+ * {@link Builder#threads} sets ND4J's, BLAS's and OpenMP's thread counts while timing and restores them afterwards;
+ * {@link Builder#clock} reads wall-clock time (default) or, with one thread, the thread's CPU time.
  *
  * <p>Per-call overhead ({@link Builder#overhead}): every timed network pays DL4J's fixed cost of one call
  * (input checks, workspaces, copying the output out); a network made of many timed parts pays it once.
@@ -81,6 +84,20 @@ public final class LatencyProfiler {
         SUBTRACT
     }
 
+    /** What a time is read from. */
+    public enum Clock {
+        /** Elapsed (wall-clock) time: what a user waits, including time other processes hold the cores. */
+        WALL,
+        /**
+         * The CPU time of the timing thread: with {@link Builder#threads} 1 every op runs on that thread, and this
+         * is the time the network takes on a core of its own, whatever else the machine runs (a network longer
+         * than the scheduler's time slice is otherwise stretched by the machine's load, a short one is not).
+         */
+        THREAD_CPU
+    }
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final int batchSize;
     private final int warmup;
     private final double warmupSeconds;
@@ -90,6 +107,7 @@ public final class LatencyProfiler {
     private final int threads;
     private final double quantile;
     private final Overhead overhead;
+    private final Clock clock;
     private final Consumer<String> progress;
     private final Runnable roundDone;
 
@@ -103,6 +121,7 @@ public final class LatencyProfiler {
         this.threads = b.threads;
         this.quantile = b.quantile;
         this.overhead = b.overhead;
+        this.clock = b.clock;
         this.progress = b.progress;
         this.roundDone = b.roundDone;
     }
@@ -408,9 +427,9 @@ public final class LatencyProfiler {
         double[][] times = new double[networks.size()][repeats];
         for (int r = 0; r < repeats; r++) {
             for (int n = 0; n < networks.size(); n++) {
-                long start = System.nanoTime();
+                long start = now();
                 run(networks.get(n), inputs.get(n));
-                times[n][r] = (System.nanoTime() - start) / 1e6;
+                times[n][r] = (now() - start) / 1e6;
             }
             roundDone.run();
         }
@@ -419,6 +438,10 @@ public final class LatencyProfiler {
             quantiles[n] = quantile(times[n], quantile);
         }
         return quantiles;
+    }
+
+    private long now() {
+        return clock == Clock.WALL ? System.nanoTime() : THREADS.getCurrentThreadCpuTime();
     }
 
     /** One inference forward pass, completed on the backend. */
@@ -518,6 +541,7 @@ public final class LatencyProfiler {
         out.put("timingQuantile", String.valueOf(quantile));
         out.put("timingWarmupSeconds", String.valueOf(warmupSeconds));
         out.put("overhead", overhead.name());
+        out.put("clock", clock.name());
         out.put("callOverheadMs", String.valueOf(timing.callOverheadMs()));
         return out;
     }
@@ -533,6 +557,7 @@ public final class LatencyProfiler {
         private int threads = 0;
         private double quantile = 0.5;
         private Overhead overhead = Overhead.SUBTRACT;
+        private Clock clock = Clock.WALL;
         private Consumer<String> progress = s -> { };
         private Runnable roundDone = () -> { };
 
@@ -600,6 +625,16 @@ public final class LatencyProfiler {
             return this;
         }
 
+        /**
+         * What the times are read from; default {@link Clock#WALL}. {@link Clock#THREAD_CPU} needs
+         * {@link #threads} 1 (with more threads the other threads' work is not counted) and a JVM that measures
+         * thread CPU time.
+         */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
         /** Receives one line per profiled block or layer. */
         public Builder progress(Consumer<String> progress) {
             this.progress = progress;
@@ -632,7 +667,11 @@ public final class LatencyProfiler {
                 throw new IllegalArgumentException("latency profiler: data type must be a floating-point type, got "
                         + dataType);
             }
-            if (overhead == null || progress == null || roundDone == null) {
+            if (clock == Clock.THREAD_CPU && (threads != 1 || !THREADS.isCurrentThreadCpuTimeSupported())) {
+                throw new IllegalArgumentException("latency profiler: the thread CPU clock needs threads(1) and a JVM"
+                        + " that measures thread CPU time; got threads " + threads);
+            }
+            if (overhead == null || clock == null || progress == null || roundDone == null) {
                 throw new IllegalArgumentException("latency profiler: overhead, progress and roundDone must not be null");
             }
             return new LatencyProfiler(this);

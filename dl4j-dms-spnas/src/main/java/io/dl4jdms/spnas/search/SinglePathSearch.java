@@ -105,6 +105,7 @@ public final class SinglePathSearch {
         int profileThreads = 1;
         double profileQuantile = 0.25;
         double profileWarmupSeconds = 3;
+        LatencyProfiler.Clock profileClock = LatencyProfiler.Clock.THREAD_CPU;
         long seed = 12345;
         int[] kernelSizes = {3, 5, 7};
 
@@ -204,6 +205,19 @@ public final class SinglePathSearch {
         public Settings timing(int threads, double quantile) {
             this.profileThreads = threads;
             this.profileQuantile = quantile;
+            this.profileClock = threads == 1 ? profileClock : LatencyProfiler.Clock.WALL;
+            return this;
+        }
+
+        /**
+         * What latencies are read from: the timing thread's CPU time (the default; needs one thread) or wall-clock
+         * time. Why the CPU time: on a shared machine the wall-clock time of a whole network (milliseconds, longer
+         * than the scheduler's time slice) is stretched by the load while the short runs of single blocks are not,
+         * so a table and a measurement taken under different loads disagree; the thread's CPU time is the time the
+         * network takes on a core of its own. On an idle machine the two agree.
+         */
+        public Settings clock(LatencyProfiler.Clock clock) {
+            this.profileClock = clock;
             return this;
         }
 
@@ -277,6 +291,10 @@ public final class SinglePathSearch {
             if (!(thresholdStart >= 0 && thresholdStart < 1)) {
                 throw new IllegalArgumentException("threshold start margin must be in [0, 1), got " + thresholdStart);
             }
+            if (profileClock == LatencyProfiler.Clock.THREAD_CPU && profileThreads != 1) {
+                throw new IllegalArgumentException("the thread CPU clock needs one timing thread, got "
+                        + profileThreads);
+            }
             if (!(profileQuantile >= 0 && profileQuantile <= 1)) {
                 throw new IllegalArgumentException("timing quantile must be in [0, 1], got " + profileQuantile);
             }
@@ -318,6 +336,7 @@ public final class SinglePathSearch {
             m.put("profileThreads", profileThreads);
             m.put("profileQuantile", profileQuantile);
             m.put("profileWarmupSeconds", profileWarmupSeconds);
+            m.put("profileClock", profileClock.name());
             return m;
         }
     }
@@ -346,7 +365,7 @@ public final class SinglePathSearch {
                 .thresholdUpdater(new Adam(s.thresholdLearningRate)).build();
         LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(s.profileWarmup)
                 .warmupSeconds(s.profileWarmup > 0 ? s.profileWarmupSeconds : 0).repeats(s.profileRepeats)
-                .threads(s.profileThreads).quantile(s.profileQuantile)
+                .threads(s.profileThreads).quantile(s.profileQuantile).clock(s.profileClock)
                 .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
         LatencyModel model = profile(supernet, profiler, outputDirectory, outcome);
         outcome.profileSeconds = (System.nanoTime() - start) / 1e9;
@@ -392,6 +411,10 @@ public final class SinglePathSearch {
         progress.endPhase();
         outcome.measuredMs = measured[0];
         outcome.supernetMeasuredMs = measured[1];
+        log.accept(String.format(Locale.ROOT, "measured (%s clock, %d thread(s)): searched %.3f ms, predicted %.3f"
+                        + " (%+.1f%%); supernet %.3f ms, predicted %.3f (%+.1f%%)", s.profileClock, s.profileThreads,
+                outcome.measuredMs, outcome.predictedMs, 100 * outcome.relativeError(), outcome.supernetMeasuredMs,
+                outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
         ModelSerializer.writeModel(slim, outputDirectory.resolve(SLIM_MODEL).toFile(), true);
         outcome.totalSeconds = (System.nanoTime() - start) / 1e9;
         SinglePathReport.write(outcome, outputDirectory);
