@@ -8,10 +8,11 @@ import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.SuperkernelSpace;
 import io.dl4jdms.spnas.latency.LatencyCalibration;
 import io.dl4jdms.spnas.latency.SearchableBlock;
-import io.dl4jdms.spnas.search.SinglePathOutcome;
 import io.dl4jdms.spnas.search.SinglePathSearch;
 import io.dl4jdms.spnas.search.SinglePathSupernet;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -34,8 +35,9 @@ import java.util.Map;
  * markdown table: predicted and measured latency, test accuracy per seed, mean and spread.
  *
  * <p>Arguments (optional): {@code --targets F,F} (fractions of the supernet's predicted latency; default
- * {@code 0.6,0.8}), {@code --seeds N} (default 3), {@code --epochs N} (training epochs per network, default 2),
- * {@code --out DIR} (default {@code spnas-vs-uniform}).
+ * {@code 0.6,0.8}), or {@code --searched DIR,DIR} (finished {@code dms spnas} output directories to compare
+ * instead of searching again), {@code --seeds N} (default 3), {@code --epochs N} (training epochs per network,
+ * default 2), {@code --out DIR} (default {@code spnas-vs-uniform}).
  */
 public final class SinglePathVsUniform {
 
@@ -52,6 +54,7 @@ public final class SinglePathVsUniform {
         int seeds = 3;
         int epochs = 2;
         Path out = Path.of("spnas-vs-uniform");
+        List<Path> searchedDirs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--targets" -> targets = java.util.Arrays.stream(args[++i].split(","))
@@ -59,6 +62,7 @@ public final class SinglePathVsUniform {
                 case "--seeds" -> seeds = Integer.parseInt(args[++i]);
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
+                case "--searched" -> java.util.Arrays.stream(args[++i].split(",")).map(Path::of).forEach(searchedDirs::add);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -68,21 +72,29 @@ public final class SinglePathVsUniform {
         List<String> rows = new ArrayList<>();
         rows.add("| target | network | choices | predicted ms | measured ms | accuracy per seed | mean accuracy |");
         rows.add("|---|---|---|---:|---:|---|---:|");
-        for (double fraction : targets) {
-            Path dir = out.resolve(String.format(Locale.ROOT, "target-%.2f", fraction));
-            SinglePathOutcome outcome = new SinglePathSearch(new SinglePathSearch.Settings().targetFraction(fraction),
-                    SearchProgress.NONE, line -> System.out.println("  " + line)).run(dir);
+        if (searchedDirs.isEmpty()) {
+            for (double fraction : targets) {
+                Path dir = out.resolve(String.format(Locale.ROOT, "target-%.2f", fraction));
+                new SinglePathSearch(new SinglePathSearch.Settings().targetFraction(fraction), SearchProgress.NONE,
+                        line -> System.out.println("  " + line)).run(dir);
+                searchedDirs.add(dir);
+            }
+        }
+        for (Path dir : searchedDirs) {
+            JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+            double targetMs = summary.path("latency").path("targetMs").asDouble();
+            double fraction = targetMs / summary.path("latency").path("supernetPredictedMs").asDouble();
             CandidateLatencyTable table = CandidateLatencyTable.read(dir.resolve(SinglePathSearch.LATENCY_TABLE).toFile());
             SinglePathSupernet supernet = supernet(data, defaults.seed());
             List<Candidate> candidates = new ArrayList<>();
-            Map<String, SuperkernelChoice> searched = choicesOf(supernet.blocks(), outcome);
+            Map<String, SuperkernelChoice> searched = choicesOf(supernet.blocks(), summary.path("blocks"));
             candidates.add(new Candidate("searched", searched));
             double searchedMs = table.predictMs(LatencyCalibration.sumOfEntries(table, searched));
             candidates.add(nearestUniform(supernet.blocks(), table, searchedMs, false));
             candidates.add(nearestUniform(supernet.blocks(), table, searchedMs, true));
 
             LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(20).warmupSeconds(3).repeats(50)
-                    .threads(1).quantile(0.25).build();
+                    .threads(1).quantile(0.25).clock(LatencyProfiler.Clock.THREAD_CPU).build();
             List<ComputationGraph> nets = new ArrayList<>();
             List<INDArray> inputs = new ArrayList<>();
             for (Candidate c : candidates) {
@@ -106,7 +118,7 @@ public final class SinglePathVsUniform {
                 double sd = Math.sqrt(java.util.Arrays.stream(accuracy).map(a -> (a - mean) * (a - mean)).sum()
                         / Math.max(1, seeds - 1));
                 rows.add(String.format(Locale.ROOT, "| %.2f (%.2f ms) | %s | %s | %.2f | %.2f | %s | %.4f +- %.4f |",
-                        fraction, outcome.targetMs, candidate.label(), describe(candidate.choices()),
+                        fraction, targetMs, candidate.label(), describe(candidate.choices()),
                         table.predictMs(LatencyCalibration.sumOfEntries(table, candidate.choices())), measured[c],
                         perSeed, mean, sd));
             }
@@ -120,24 +132,26 @@ public final class SinglePathVsUniform {
                 .seed(seed).updater(new Adam(2e-3)).build();
     }
 
-    /** The searched choices, read back from the outcome's blocks. */
-    private static Map<String, SuperkernelChoice> choicesOf(List<SearchableBlock> blocks, SinglePathOutcome outcome) {
+    /** The searched choices, read back from {@code summary.json}'s blocks. */
+    private static Map<String, SuperkernelChoice> choicesOf(List<SearchableBlock> blocks, JsonNode summaryBlocks) {
         Map<String, SuperkernelChoice> out = new LinkedHashMap<>();
-        for (SinglePathOutcome.Block b : outcome.blocks) {
-            SearchableBlock block = blocks.stream().filter(x -> x.name().equals(b.name)).findFirst().orElseThrow();
+        for (JsonNode b : summaryBlocks) {
+            String name = b.path("name").asText();
+            SearchableBlock block = blocks.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow(
+                    () -> new IllegalArgumentException("summary.json: no block '" + name + "' in the supernet"));
             SuperkernelSpace space = block.space();
-            if (b.skip) {
-                out.put(b.name, space.choice(0, 0));
+            if (b.path("skip").asBoolean()) {
+                out.put(name, space.choice(0, 0));
                 continue;
             }
-            int k = java.util.Arrays.stream(space.shells().sizes()).boxed().toList().indexOf(b.kernelSize);
+            int k = java.util.Arrays.stream(space.shells().sizes()).boxed().toList().indexOf(b.path("kernelSize").asInt());
             int e = -1;
             for (int i = 0; i < space.groups().count(); i++) {
-                if (space.groups().ratio(i) == b.expansionRatio) {
+                if (space.groups().ratio(i) == b.path("expansionRatio").asDouble()) {
                     e = i;
                 }
             }
-            out.put(b.name, space.candidate(k, e));
+            out.put(name, space.candidate(k, e));
         }
         return out;
     }
