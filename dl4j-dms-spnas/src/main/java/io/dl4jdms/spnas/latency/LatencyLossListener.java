@@ -8,7 +8,9 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adds the Single-Path NAS latency loss {@code lambda * log(R / R_target)} to a search: once per
@@ -32,6 +34,9 @@ import java.util.List;
  *       The thresholds' updater (Adam) normalises each threshold's gradient, so a larger {@code lambda} does not
  *       move the thresholds faster; it tips the balance against the task loss's gradient, threshold by threshold,
  *       so the candidates whose accuracy matters least go first, until the target is reached.</li>
+ *   <li>Hold ({@link Builder#hold}): once the hard choices reach the target, an update that would take them
+ *       above it is taken back, so the search ends at or below the target; below it, the thresholds follow the
+ *       task loss (switching candidates back on while the latency allows).</li>
  *   <li>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
  *       multiplied by the batch size first, so {@code lambda} weighs against the mean task loss.</li>
  * </ul>
@@ -51,8 +56,13 @@ public final class LatencyLossListener extends BaseTrainingListener {
     private final double weightGrowth;
     private final double targetMargin;
 
+    private final boolean hold;
+
     private double currentWeight;
     private boolean placed;
+    private boolean reached;
+    private Map<SuperkernelOperator, INDArray[]> beforeUpdate;
+    private long reverted;
     private double currentMs = Double.NaN;
     private double currentLoss = Double.NaN;
 
@@ -64,6 +74,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         this.thresholdStart = b.thresholdStart;
         this.weightGrowth = b.weightGrowth;
         this.targetMargin = b.targetMargin;
+        this.hold = b.hold;
         this.currentWeight = b.weight;
     }
 
@@ -84,6 +95,10 @@ public final class LatencyLossListener extends BaseTrainingListener {
         LatencyModel.Estimate estimate = model.evaluate(operators);
         double r = estimate.ms();
         currentMs = r;
+        if (searching && hold && targetMs > 0) {
+            reached |= model.predictMs(LatencyModel.choices(network)) <= targetMs;
+            beforeUpdate = reached ? snapshot(operators) : null;
+        }
         double aim = targetMs * (1 - targetMargin);
         boolean above = targetMs <= 0 || r > aim;
         if (searching && targetMs > 0 && weightGrowth > 0) {
@@ -101,6 +116,54 @@ public final class LatencyLossListener extends BaseTrainingListener {
             add(op.thresholdGradientView(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY),
                     estimate.expansionThresholdGradient().get(op.operatorName()), scale);
         }
+    }
+
+    /**
+     * With {@link Builder#hold}: once the target has been reached, an update whose hard choices predict more than
+     * the target is taken back (the thresholds return to where they were before it), so the search stays at or
+     * below the target and spends the latency left below it where the task loss's gradient asks for it.
+     */
+    @Override
+    public void iterationDone(Model network, int iteration, int epoch) {
+        if (beforeUpdate == null) {
+            return;
+        }
+        if (model.predictMs(LatencyModel.choices(network)) > targetMs) {
+            beforeUpdate.forEach((op, thresholds) -> {
+                Layer layer = (Layer) op;
+                layer.getParam(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY).assign(thresholds[0]);
+                layer.getParam(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY).assign(thresholds[1]);
+            });
+            reverted++;
+        }
+        beforeUpdate = null;
+    }
+
+    private static Map<SuperkernelOperator, INDArray[]> snapshot(List<SuperkernelOperator> operators) {
+        Map<SuperkernelOperator, INDArray[]> out = new LinkedHashMap<>();
+        for (SuperkernelOperator op : operators) {
+            if (op instanceof Layer && hasThresholds((Layer) op)) {
+                Layer layer = (Layer) op;
+                out.put(op, new INDArray[] {layer.getParam(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY).dup(),
+                        layer.getParam(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY).dup()});
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasThresholds(Layer layer) {
+        return layer.paramTable().containsKey(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY)
+                && layer.paramTable().containsKey(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY);
+    }
+
+    /** Whether the search has reached the target (held there from then on with {@link Builder#hold}). */
+    public boolean reached() {
+        return reached;
+    }
+
+    /** How many updates were taken back because they left the target ({@link Builder#hold}). */
+    public long revertedUpdates() {
+        return reverted;
     }
 
     /** Sets every threshold of the layer to {@code fraction} times the norm it is compared with. */
@@ -176,6 +239,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         private double thresholdStart = DEFAULT_THRESHOLD_START;
         private double weightGrowth = DEFAULT_WEIGHT_GROWTH;
         private double targetMargin = DEFAULT_TARGET_MARGIN;
+        private boolean hold = true;
 
         private Builder(LatencyModel model) {
             this.model = model;
@@ -224,6 +288,15 @@ public final class LatencyLossListener extends BaseTrainingListener {
          */
         public Builder targetMargin(double margin) {
             this.targetMargin = margin;
+            return this;
+        }
+
+        /**
+         * With a target: once the hard choices reach it, updates that would take them above it are taken back
+         * (default true). Without it the search keeps crossing the target both ways, and where it ends is chance.
+         */
+        public Builder hold(boolean hold) {
+            this.hold = hold;
             return this;
         }
 
