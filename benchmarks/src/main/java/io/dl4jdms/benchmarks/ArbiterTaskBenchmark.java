@@ -4,7 +4,7 @@ import io.dl4jdms.arbiter.SearchDataSource;
 import io.dl4jdms.arbiter.scores.LengthDistortionScore;
 import io.dl4jdms.arbiter.spaces.SupernetSpace;
 import io.dl4jdms.arbiter.tasks.TrainingFreeTaskCreator;
-import io.dl4jdms.resource.LatencyTiming;
+import io.dl4jdms.latency.LatencyProfiler;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
 import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
@@ -67,8 +67,8 @@ public final class ArbiterTaskBenchmark {
                         creators.get(c).getClass().getSimpleName(), s, result.getScore());
             }
         }
-        double ours = LatencyTiming.quantile(seconds[0], 0.5);
-        double arbiter = LatencyTiming.quantile(seconds[1], 0.5);
+        double ours = LatencyProfiler.quantile(seconds[0], 0.5);
+        double arbiter = LatencyProfiler.quantile(seconds[1], 0.5);
         System.out.printf(Locale.ROOT, "median over %d reps: TrainingFreeTaskCreator %.3f s (%.2f candidates/s), "
                 + "ComputationGraphTaskCreator %.3f s (%.2f candidates/s); ratio %.1fx%n", reps, ours, 1 / ours, arbiter,
                 1 / arbiter, arbiter / ours);

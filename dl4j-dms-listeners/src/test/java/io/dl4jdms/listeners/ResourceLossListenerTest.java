@@ -7,7 +7,7 @@ import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.TopkDense;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.layers.WidthMask;
-import io.dl4jdms.resource.LatencyTable;
+import io.dl4jdms.latency.ChannelLatencyTable;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import io.dl4jdms.resource.ResourceValue;
@@ -280,8 +280,8 @@ class ResourceLossListenerTest {
     }
 
     /** Made-up times, linear between the smallest and the full channel counts: ms = 0.1 + 0.01 in out. */
-    private static LatencyTable madeUpTable(ResourceModel model) {
-        List<LatencyTable.Entry> entries = new ArrayList<>();
+    private static ChannelLatencyTable madeUpTable(ResourceModel model) {
+        List<ChannelLatencyTable.Entry> entries = new ArrayList<>();
         for (TimedLayer t : model.timedLayers()) {
             long[] in = nodes(t.smallestIn(), t.fullIn());
             if (t.perChannel()) {
@@ -289,7 +289,7 @@ class ResourceLossListenerTest {
                 for (int i = 0; i < in.length; i++) {
                     ms[i] = 0.1 + 0.01 * in[i];
                 }
-                entries.add(LatencyTable.Entry.perChannel(t.name(), "made up", in, ms));
+                entries.add(ChannelLatencyTable.Entry.perChannel(t.name(), "made up", in, ms));
             } else {
                 long[] out = nodes(t.smallestOut(), t.fullOut());
                 double[][] ms = new double[in.length][out.length];
@@ -298,10 +298,10 @@ class ResourceLossListenerTest {
                         ms[i][j] = 0.1 + 0.01 * in[i] * out[j];
                     }
                 }
-                entries.add(LatencyTable.Entry.grid(t.name(), "made up", in, out, ms));
+                entries.add(ChannelLatencyTable.Entry.grid(t.name(), "made up", in, out, ms));
             }
         }
-        return LatencyTable.of(8, entries);
+        return ChannelLatencyTable.of(8, entries);
     }
 
     private static long[] nodes(long smallest, long full) {

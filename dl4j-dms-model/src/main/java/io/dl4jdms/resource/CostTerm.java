@@ -1,5 +1,6 @@
 package io.dl4jdms.resource;
 
+import io.dl4jdms.latency.ChannelLatencyTable;
 import io.dl4jdms.layers.TopkOperator;
 
 import java.util.ArrayList;
@@ -100,9 +101,9 @@ abstract class CostTerm {
     /** A layer's measured time, interpolated at its input and output channel counts. */
     static final class Latency extends CostTerm {
         private final TimedLayer layer;
-        private final LatencyTable.Entry entry;
+        private final ChannelLatencyTable.Entry entry;
 
-        Latency(TimedLayer layer, LatencyTable.Entry entry) {
+        Latency(TimedLayer layer, ChannelLatencyTable.Entry entry) {
             super(layer.name());
             this.layer = layer;
             this.entry = entry;

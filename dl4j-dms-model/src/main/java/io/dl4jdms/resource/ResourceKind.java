@@ -14,7 +14,8 @@ public enum ResourceKind {
      */
     PARAMS,
     /**
-     * Estimated forward time in milliseconds of one minibatch of the size the {@link LatencyTable} was
+     * Estimated forward time in milliseconds of one minibatch of the size the
+     * {@link io.dl4jdms.latency.ChannelLatencyTable} was
      * measured with: the sum over the timed layers of their measured times, interpolated at their channel
      * counts. Needs a table ({@link ResourceModel#withLatency}).
      */

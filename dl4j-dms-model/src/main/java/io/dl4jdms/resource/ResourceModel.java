@@ -1,5 +1,6 @@
 package io.dl4jdms.resource;
 
+import io.dl4jdms.latency.ChannelLatencyTable;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import org.deeplearning4j.nn.api.Model;
@@ -32,13 +33,13 @@ import java.util.Map;
  *
  * <p>Units: {@link ResourceKind#FLOPS} are multiply-accumulates of one example's forward pass (see
  * {@link StandardRules} for the per-layer formulas); {@link ResourceKind#PARAMS} trainable parameters;
- * {@link ResourceKind#LATENCY} milliseconds per forward pass of the batch size the {@link LatencyTable}
+ * {@link ResourceKind#LATENCY} milliseconds per forward pass of the batch size the {@link ChannelLatencyTable}
  * was measured with (only with a table, see {@link #withLatency}).
  *
  * <pre>{@code
  * ResourceModel model = ResourceModel.of(net, InputType.convolutional(28, 28, 1));
  * ResourceValue flops = model.evaluate(ResourceKind.FLOPS);   // value, full, fraction, d/da per operator
- * LatencyTable table = LatencyProfiler.builder().batchSize(32).build().profile(model);
+ * ChannelLatencyTable table = LatencyProfiler.builder().batchSize(32).build().profile(model);
  * ResourceModel timedModel = model.withLatency(table);
  * }</pre>
  */
@@ -47,10 +48,10 @@ public final class ResourceModel {
     private final List<TopkOperator> operators;
     private final Map<ResourceKind, List<CostTerm>> terms;
     private final List<TimedLayer> timed;
-    private final LatencyTable latencyTable;
+    private final ChannelLatencyTable latencyTable;
 
     private ResourceModel(List<TopkOperator> operators, Map<ResourceKind, List<CostTerm>> terms, List<TimedLayer> timed,
-                          LatencyTable latencyTable) {
+                          ChannelLatencyTable latencyTable) {
         this.operators = Collections.unmodifiableList(new ArrayList<>(operators));
         this.terms = terms;
         this.timed = Collections.unmodifiableList(new ArrayList<>(timed));
@@ -79,13 +80,14 @@ public final class ResourceModel {
      *                                  its entry does not cover the layer's channel range (a table of
      *                                  another network)
      */
-    public ResourceModel withLatency(LatencyTable table) {
+    public ResourceModel withLatency(ChannelLatencyTable table) {
         if (table == null) {
             throw new IllegalArgumentException("resource model: latency table must not be null");
         }
+        table.requireMeasuredHere();
         List<CostTerm> latency = new ArrayList<>();
         for (TimedLayer layer : timed) {
-            LatencyTable.Entry entry = table.entry(layer.name());
+            ChannelLatencyTable.Entry entry = table.entry(layer.name());
             entry.requireCovers(layer);
             CostTerm term = new CostTerm.Latency(layer, entry);
             layer.gates().forEach(term::addGate);
@@ -102,11 +104,11 @@ public final class ResourceModel {
     }
 
     /** The latency table, or null. */
-    public LatencyTable latencyTable() {
+    public ChannelLatencyTable latencyTable() {
         return latencyTable;
     }
 
-    /** The layers whose forward time the latency figure counts (what {@link LatencyProfiler} measures). */
+    /** The layers whose forward time the latency figure counts (what {@link io.dl4jdms.latency.LatencyProfiler} measures). */
     public List<TimedLayer> timedLayers() {
         return timed;
     }
@@ -166,7 +168,7 @@ public final class ResourceModel {
         List<CostTerm> list = terms.get(kind);
         if (list == null) {
             throw new IllegalStateException("resource model: no latency table; measure one with LatencyProfiler"
-                    + " (or load one with LatencyTable.read) and use model.withLatency(table)");
+                    + " (or load one with ChannelLatencyTable.read) and use model.withLatency(table)");
         }
         return list;
     }
@@ -184,7 +186,7 @@ public final class ResourceModel {
         private final Model network;
         private InputType[] inputTypes;
         private LayerRegistry registry = LayerRegistry.standard();
-        private LatencyTable latencyTable;
+        private ChannelLatencyTable latencyTable;
 
         private Builder(Model network) {
             if (!(network instanceof MultiLayerNetwork) && !(network instanceof ComputationGraph)) {
@@ -222,7 +224,7 @@ public final class ResourceModel {
         }
 
         /** A latency table, so that {@link ResourceKind#LATENCY} can be evaluated. */
-        public Builder latencyTable(LatencyTable table) {
+        public Builder latencyTable(ChannelLatencyTable table) {
             this.latencyTable = table;
             return this;
         }

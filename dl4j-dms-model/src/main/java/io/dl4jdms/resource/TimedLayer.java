@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * A layer whose forward time the latency model counts: its configuration, its input type in the
- * supernet, and the channels it reads and writes. {@link LatencyProfiler} times a plain twin of it at a
+ * supernet, and the channels it reads and writes. {@link io.dl4jdms.latency.LatencyProfiler} times a plain twin of it at a
  * few channel counts between {@link #smallestIn()} and {@link #fullIn()} (and likewise for the output);
  * a per-channel layer (normalisation, activation, pooling, depthwise convolution) is timed along its one
  * channel count.

@@ -14,10 +14,8 @@
  *       resource model, the plain counter, the slim exporter and the supernet converter.</li>
  *   <li>{@link io.dl4jdms.resource.PlainNetworkCounter}: the count of a network from its configuration
  *       alone, at full width, with the registry's cost rules.</li>
- *   <li>{@link io.dl4jdms.resource.LatencyProfiler} measures a {@link io.dl4jdms.resource.LatencyTable};
- *       {@link io.dl4jdms.resource.MeasuredTable} (metadata, named entries, JSON) and
- *       {@link io.dl4jdms.resource.LatencyTiming} (environment, timing loop) are shared with the
- *       Single-Path NAS latency table and profiler.</li>
+ *   <li>Latency comes from a {@link io.dl4jdms.latency.ChannelLatencyTable}, measured by
+ *       {@link io.dl4jdms.latency.LatencyProfiler} ({@link io.dl4jdms.resource.TimedLayer}: what it times).</li>
  *   <li>{@link io.dl4jdms.resource.TargetSchedule}: the resource target over a search, used by
  *       {@code io.dl4jdms.listeners.ResourceLossListener}.</li>
  * </ul>

@@ -1,5 +1,7 @@
 package io.dl4jdms.resource;
 
+import io.dl4jdms.latency.ChannelLatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -51,7 +53,7 @@ class LatencyProfilerTest {
     void profilesEveryTimedLayerOnItsGrid() {
         ResourceModel model = ResourceModel.of(ResourceTestNetworks.searchableStack(), ResourceTestNetworks.STACK_INPUT);
         List<String> lines = new ArrayList<>();
-        LatencyTable table = LatencyProfiler.builder().batchSize(4).warmup(1).repeats(3).points(3)
+        ChannelLatencyTable table = LatencyProfiler.builder().batchSize(4).warmup(1).repeats(3).points(3)
                 .progress(lines::add).build().profile(model);
         assertEquals(4, table.entries().size());
         assertEquals(4, lines.size());
@@ -59,7 +61,7 @@ class LatencyProfilerTest {
         assertEquals(3, table.repeats());
         assertTrue(table.environment().containsKey("availableProcessors"));
 
-        LatencyTable.Entry conv = table.entry("conv");
+        ChannelLatencyTable.Entry conv = table.entry("conv");
         assertArrayEquals(new long[] {2}, conv.inChannels());
         assertArrayEquals(new long[] {1, 3, 4}, conv.outChannels());
         assertTrue(table.entry("pool").perChannel());
@@ -68,7 +70,7 @@ class LatencyProfilerTest {
         assertArrayEquals(new long[] {1, 3, 5}, table.entry("dense").outChannels());
         assertArrayEquals(new long[] {3}, table.entry("layer3").outChannels());
         double sumAtFull = 0;
-        for (LatencyTable.Entry e : table.entries()) {
+        for (ChannelLatencyTable.Entry e : table.entries()) {
             int last = e.inChannels().length - 1;
             int lastOut = e.perChannel() ? 0 : e.outChannels().length - 1;
             for (int i = 0; i <= last; i++) {
@@ -80,18 +82,18 @@ class LatencyProfilerTest {
         }
         ResourceModel timed = model.withLatency(table);
         assertEquals(sumAtFull, timed.full(ResourceKind.LATENCY), 1e-9, "the supernet's latency: the measured times at full counts");
-        assertEquals(table, LatencyTable.fromJson(table.toJson()));
+        assertEquals(table, ChannelLatencyTable.fromJson(table.toJson()));
     }
 
     @Test
     void settingsAreChecked() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LatencyProfiler.builder().points(1));
+                () -> LatencyProfiler.builder().points(1).build());
         assertTrue(e.getMessage().contains("points") && e.getMessage().contains("1"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().batchSize(0));
-        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().repeats(0));
-        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().warmup(-1));
+        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().batchSize(0).build());
+        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().repeats(0).build());
+        assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().warmup(-1).build());
         assertThrows(IllegalArgumentException.class,
-                () -> LatencyProfiler.builder().dataType(org.nd4j.linalg.api.buffer.DataType.INT));
+                () -> LatencyProfiler.builder().dataType(org.nd4j.linalg.api.buffer.DataType.INT).build());
     }
 }

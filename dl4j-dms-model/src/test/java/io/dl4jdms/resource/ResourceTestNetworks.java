@@ -1,5 +1,7 @@
 package io.dl4jdms.resource;
 
+import io.dl4jdms.latency.ChannelLatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
 import io.dl4jdms.graph.SearchGraphBuilder;
 import io.dl4jdms.layers.DepthMask;
 import io.dl4jdms.layers.TopkConv;
@@ -172,8 +174,8 @@ final class ResourceTestNetworks {
      * A latency table for the model's timed layers made up from a smooth formula
      * ({@link #madeUpMs}) on three channel counts per searched axis.
      */
-    static LatencyTable madeUpTable(ResourceModel model) {
-        List<LatencyTable.Entry> entries = new ArrayList<>();
+    static ChannelLatencyTable madeUpTable(ResourceModel model) {
+        List<ChannelLatencyTable.Entry> entries = new ArrayList<>();
         for (TimedLayer t : model.timedLayers()) {
             long[] in = LatencyProfiler.grid(t.smallestIn(), t.fullIn(), 3);
             String type = t.layer().getClass().getSimpleName();
@@ -182,7 +184,7 @@ final class ResourceTestNetworks {
                 for (int i = 0; i < in.length; i++) {
                     ms[i] = madeUpMs(in[i], in[i]);
                 }
-                entries.add(LatencyTable.Entry.perChannel(t.name(), type, in, ms));
+                entries.add(ChannelLatencyTable.Entry.perChannel(t.name(), type, in, ms));
             } else {
                 long[] out = LatencyProfiler.grid(t.smallestOut(), t.fullOut(), 3);
                 double[][] ms = new double[in.length][out.length];
@@ -191,10 +193,10 @@ final class ResourceTestNetworks {
                         ms[i][j] = madeUpMs(in[i], out[j]);
                     }
                 }
-                entries.add(LatencyTable.Entry.grid(t.name(), type, in, out, ms));
+                entries.add(ChannelLatencyTable.Entry.grid(t.name(), type, in, out, ms));
             }
         }
-        return LatencyTable.of(8, entries);
+        return ChannelLatencyTable.of(8, entries);
     }
 
     /** A convex, increasing made-up time: 0.05 + 0.01 in + 0.02 out + 0.003 in out + 0.001 in^2. */

@@ -4,8 +4,8 @@ import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.pipeline.SearchData;
-import io.dl4jdms.resource.LatencyProfiler;
-import io.dl4jdms.resource.LatencyTable;
+import io.dl4jdms.latency.ChannelLatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -17,7 +17,7 @@ import java.io.IOException;
 
 /**
  * A latency budget instead of a FLOPs budget: measure how long each searchable layer takes on this machine at a few
- * channel counts ({@link LatencyProfiler}, a per-channel {@link LatencyTable}), give the table to the resource
+ * channel counts ({@link LatencyProfiler}, a per-channel {@link ChannelLatencyTable}), give the table to the resource
  * model, and let the resource loss pull the predicted forward time of the network down to 60% of the supernet's.
  *
  * <p>Run: {@code mvn -B -q -pl examples -am package -Dmaven.test.skip=true -Prun
@@ -41,7 +41,7 @@ public final class LatencyBudgetExample {
 
     /**
      * @param repeats timed runs per layer and channel count (more: a steadier table)
-     * @param tableFile where the measured table is written (reuse it with {@code LatencyTable.read})
+     * @param tableFile where the measured table is written (reuse it with {@code ChannelLatencyTable.read})
      */
     public static Result run(int iterations, int repeats, File tableFile) throws IOException {
         SearchData data = SearchData.load(null, 42).subset(60, 20);
@@ -51,7 +51,7 @@ public final class LatencyBudgetExample {
 
         // Measure the table once per machine and backend, and keep it.
         ResourceModel model = ResourceModel.of(net, input);
-        LatencyTable table = LatencyProfiler.builder().batchSize(32).points(3).warmup(2).repeats(repeats).build()
+        ChannelLatencyTable table = LatencyProfiler.builder().batchSize(32).points(3).warmup(2).repeats(repeats).build()
                 .profile(model);
         table.write(tableFile);
         ResourceModel timed = model.withLatency(table);

@@ -1,6 +1,6 @@
 package io.dl4jdms.arbiter.scores;
 
-import io.dl4jdms.resource.LatencyTiming;
+import io.dl4jdms.latency.LatencyProfiler;
 import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import org.deeplearning4j.nn.api.Model;
@@ -66,7 +66,7 @@ public class CappedAccuracy extends NetworkScore {
                 long[] shape = input.getShape(true);
                 shape[0] = 1;
                 INDArray x = Nd4j.rand(model.params().dataType(), shape);
-                return LatencyTiming.interleavedTimes(List.of(model), List.of(x), 5, 21, 0.5, () -> { })[0];
+                return LatencyProfiler.builder().batchSize(1).warmup(5).repeats(21).quantile(0.5).build().timeMs(model, x);
         }
     }
 

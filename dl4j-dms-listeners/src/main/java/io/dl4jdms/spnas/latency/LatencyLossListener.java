@@ -3,11 +3,14 @@ package io.dl4jdms.spnas.latency;
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.layers.SuperkernelParamInitializer;
 import io.dl4jdms.listeners.Iterations;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adds the Single-Path NAS latency loss {@code lambda * log(R / R_target)} to a search: once per
@@ -17,9 +20,23 @@ import java.util.List;
  *
  * <ul>
  *   <li>Without a target ({@code targetMs = 0}) the loss is the paper's {@code lambda * log R}: it always
- *       pushes towards faster candidates. With a target it is a hinge, zero once {@code R <= target}.</li>
+ *       pushes towards faster candidates. With a target it is a hinge, zero once {@code R <= (1 - margin) target}
+ *       ({@link Builder#targetMargin}).</li>
  *   <li>{@code lambda} is 0 during the first {@code warmupIterations} (the paper warms the weights up before
  *       the architecture is searched).</li>
+ *   <li>Threshold start ({@link Builder#thresholdStart}): when the warm-up ends, every threshold is placed at
+ *       {@code (1 - margin)} times its norm. During the warm-up the task loss pushes the thresholds down (every
+ *       shell helps an untrained network), far from the norms they must reach to switch anything off; from
+ *       {@code (1 - margin) ||w||} the search decides within a few dozen steps.</li>
+ *   <li>Weight schedule ({@link Builder#weightGrowth}): with a target, {@code lambda} is a multiplier of the
+ *       constraint {@code R <= target}: it grows by the factor {@code 1 + growth} every iteration the
+ *       prediction is above the target and shrinks back towards the set weight by the same factor below it.
+ *       The thresholds' updater (Adam) normalises each threshold's gradient, so a larger {@code lambda} does not
+ *       move the thresholds faster; it tips the balance against the task loss's gradient, threshold by threshold,
+ *       so the candidates whose accuracy matters least go first, until the target is reached.</li>
+ *   <li>Hold ({@link Builder#hold}): once the hard choices reach the target, an update that would take them
+ *       above it is taken back, so the search ends at or below the target; below it, the thresholds follow the
+ *       task loss (switching candidates back on while the latency allows).</li>
  *   <li>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
  *       multiplied by the batch size first, so {@code lambda} weighs against the mean task loss.</li>
  * </ul>
@@ -35,7 +52,17 @@ public final class LatencyLossListener extends BaseTrainingListener {
     private final double weight;
     private final double targetMs;
     private final long warmupIterations;
+    private final double thresholdStart;
+    private final double weightGrowth;
+    private final double targetMargin;
 
+    private final boolean hold;
+
+    private double currentWeight;
+    private boolean placed;
+    private boolean reached;
+    private Map<SuperkernelOperator, INDArray[]> beforeUpdate;
+    private long reverted;
     private double currentMs = Double.NaN;
     private double currentLoss = Double.NaN;
 
@@ -44,6 +71,11 @@ public final class LatencyLossListener extends BaseTrainingListener {
         this.weight = b.weight;
         this.targetMs = b.targetMs;
         this.warmupIterations = b.warmupIterations;
+        this.thresholdStart = b.thresholdStart;
+        this.weightGrowth = b.weightGrowth;
+        this.targetMargin = b.targetMargin;
+        this.hold = b.hold;
+        this.currentWeight = b.weight;
     }
 
     public static Builder builder(LatencyModel model) {
@@ -53,20 +85,104 @@ public final class LatencyLossListener extends BaseTrainingListener {
     @Override
     public void onGradientCalculation(Model network) {
         List<SuperkernelOperator> operators = LatencyModel.operators(network);
+        boolean searching = iterationCount(network) >= warmupIterations;
+        if (searching && !placed) {
+            placed = true;
+            if (thresholdStart > 0) {
+                operators.forEach(op -> placeThresholds(op, 1 - thresholdStart));
+            }
+        }
         LatencyModel.Estimate estimate = model.evaluate(operators);
         double r = estimate.ms();
         currentMs = r;
-        boolean active = iterationCount(network) >= warmupIterations && weight != 0 && (targetMs <= 0 || r > targetMs);
-        currentLoss = active ? weight * Math.log(targetMs > 0 ? r / targetMs : r) : 0.0;
+        if (searching && hold && targetMs > 0) {
+            reached |= model.predictMs(LatencyModel.choices(network)) <= targetMs;
+            beforeUpdate = reached ? snapshot(operators) : null;
+        }
+        double aim = targetMs * (1 - targetMargin);
+        boolean above = targetMs <= 0 || r > aim;
+        if (searching && targetMs > 0 && weightGrowth > 0) {
+            currentWeight = above ? currentWeight * (1 + weightGrowth) : Math.max(weight, currentWeight / (1 + weightGrowth));
+        }
+        boolean active = searching && currentWeight != 0 && above;
+        currentLoss = active ? currentWeight * Math.log(targetMs > 0 ? r / aim : r) : 0.0;
         if (!active || r <= 0) {
             return;
         }
-        double scale = weight / r * network.batchSize();
+        double scale = currentWeight / r * network.batchSize();
         for (SuperkernelOperator op : operators) {
             add(op.thresholdGradientView(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY),
                     estimate.kernelThresholdGradient().get(op.operatorName()), scale);
             add(op.thresholdGradientView(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY),
                     estimate.expansionThresholdGradient().get(op.operatorName()), scale);
+        }
+    }
+
+    /**
+     * With {@link Builder#hold}: once the target has been reached, an update whose hard choices predict more than
+     * the target is taken back (the thresholds return to where they were before it), so the search stays at or
+     * below the target and spends the latency left below it where the task loss's gradient asks for it.
+     */
+    @Override
+    public void iterationDone(Model network, int iteration, int epoch) {
+        if (beforeUpdate == null) {
+            return;
+        }
+        if (model.predictMs(LatencyModel.choices(network)) > targetMs) {
+            beforeUpdate.forEach((op, thresholds) -> {
+                Layer layer = (Layer) op;
+                layer.getParam(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY).assign(thresholds[0]);
+                layer.getParam(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY).assign(thresholds[1]);
+            });
+            reverted++;
+        }
+        beforeUpdate = null;
+    }
+
+    private static Map<SuperkernelOperator, INDArray[]> snapshot(List<SuperkernelOperator> operators) {
+        Map<SuperkernelOperator, INDArray[]> out = new LinkedHashMap<>();
+        for (SuperkernelOperator op : operators) {
+            if (op instanceof Layer && hasThresholds((Layer) op)) {
+                Layer layer = (Layer) op;
+                out.put(op, new INDArray[] {layer.getParam(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY).dup(),
+                        layer.getParam(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY).dup()});
+            }
+        }
+        return out;
+    }
+
+    private static boolean hasThresholds(Layer layer) {
+        return layer.paramTable().containsKey(SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY)
+                && layer.paramTable().containsKey(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY);
+    }
+
+    /** Whether the search has reached the target (held there from then on with {@link Builder#hold}). */
+    public boolean reached() {
+        return reached;
+    }
+
+    /** How many updates were taken back because they left the target ({@link Builder#hold}). */
+    public long revertedUpdates() {
+        return reverted;
+    }
+
+    /** Sets every threshold of the layer to {@code fraction} times the norm it is compared with. */
+    private static void placeThresholds(SuperkernelOperator op, double fraction) {
+        if (!(op instanceof Layer)) {
+            return;
+        }
+        Layer layer = (Layer) op;
+        place(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators().norms(), fraction);
+        place(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators().norms(), fraction);
+    }
+
+    private static void place(Layer layer, String key, double[] norms, double fraction) {
+        if (norms.length == 0 || !layer.paramTable().containsKey(key)) {
+            return;
+        }
+        INDArray thresholds = layer.getParam(key);
+        for (int i = 0; i < norms.length; i++) {
+            thresholds.putScalar(i, fraction * norms[i]);
         }
     }
 
@@ -93,6 +209,11 @@ public final class LatencyLossListener extends BaseTrainingListener {
         return currentLoss;
     }
 
+    /** {@code lambda} at the latest iteration (the set weight, grown while the prediction was above the target). */
+    public double currentWeight() {
+        return currentWeight;
+    }
+
     public LatencyModel model() {
         return model;
     }
@@ -102,16 +223,29 @@ public final class LatencyLossListener extends BaseTrainingListener {
     }
 
     public static final class Builder {
+        /** Default {@code lambda}. */
+        public static final double DEFAULT_WEIGHT = 0.05;
+        /** Default threshold start margin: thresholds at 90% of their norms when the search begins. */
+        public static final double DEFAULT_THRESHOLD_START = 0.1;
+        /** Default growth of {@code lambda} per iteration above the target. */
+        public static final double DEFAULT_WEIGHT_GROWTH = 0.02;
+        /** Default margin: the hinge aims 2% below the target. */
+        public static final double DEFAULT_TARGET_MARGIN = 0.02;
+
         private final LatencyModel model;
-        private double weight = 0.05;
+        private double weight = DEFAULT_WEIGHT;
         private double targetMs = 0.0;
         private long warmupIterations = 0;
+        private double thresholdStart = DEFAULT_THRESHOLD_START;
+        private double weightGrowth = DEFAULT_WEIGHT_GROWTH;
+        private double targetMargin = DEFAULT_TARGET_MARGIN;
+        private boolean hold = true;
 
         private Builder(LatencyModel model) {
             this.model = model;
         }
 
-        /** {@code lambda}; default 0.05 (the paper uses 0.02 to 0.1). */
+        /** {@code lambda} (its starting value with a target); default {@value #DEFAULT_WEIGHT} (the paper: 0.02 to 0.1). */
         public Builder weight(double weight) {
             this.weight = weight;
             return this;
@@ -129,6 +263,43 @@ public final class LatencyLossListener extends BaseTrainingListener {
             return this;
         }
 
+        /**
+         * When the warm-up ends, every threshold is set to {@code (1 - margin)} times the norm it is compared with;
+         * 0 leaves them where the warm-up left them. Default {@value #DEFAULT_THRESHOLD_START}.
+         */
+        public Builder thresholdStart(double margin) {
+            this.thresholdStart = margin;
+            return this;
+        }
+
+        /**
+         * With a target: {@code lambda} grows by {@code 1 + growth} per iteration above the target and shrinks back
+         * towards {@link #weight} below it; 0 keeps it constant. Default {@value #DEFAULT_WEIGHT_GROWTH}.
+         */
+        public Builder weightGrowth(double growth) {
+            this.weightGrowth = growth;
+            return this;
+        }
+
+        /**
+         * With a target: the hinge aims at {@code (1 - margin) * target}, so that the search, which keeps switching
+         * the candidate at the edge on and off, ends at or just below the target rather than one candidate above
+         * it. Default {@value #DEFAULT_TARGET_MARGIN}; 0 aims at the target itself.
+         */
+        public Builder targetMargin(double margin) {
+            this.targetMargin = margin;
+            return this;
+        }
+
+        /**
+         * With a target: once the hard choices reach it, updates that would take them above it are taken back
+         * (default true). Without it the search keeps crossing the target both ways, and where it ends is chance.
+         */
+        public Builder hold(boolean hold) {
+            this.hold = hold;
+            return this;
+        }
+
         public LatencyLossListener build() {
             if (model == null) {
                 throw new IllegalArgumentException("LatencyLossListener: the latency model must not be null");
@@ -142,6 +313,18 @@ public final class LatencyLossListener extends BaseTrainingListener {
             if (warmupIterations < 0) {
                 throw new IllegalArgumentException("LatencyLossListener: warmupIterations must be >= 0, got "
                         + warmupIterations);
+            }
+            if (!(thresholdStart >= 0 && thresholdStart < 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: thresholdStart must be in [0, 1), got "
+                        + thresholdStart);
+            }
+            if (!(weightGrowth >= 0 && weightGrowth <= 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: weightGrowth must be in [0, 1], got "
+                        + weightGrowth);
+            }
+            if (!(targetMargin >= 0 && targetMargin < 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: targetMargin must be in [0, 1), got "
+                        + targetMargin);
             }
             return new LatencyLossListener(this);
         }

@@ -1,5 +1,6 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.spnas.LayerRuntimeModel;
 import io.dl4jdms.spnas.NestedIndicators;
@@ -18,7 +19,7 @@ import java.util.Map;
 
 /**
  * The differentiable runtime of a network of {@link io.dl4jdms.layers.SuperkernelDepthwise} layers,
- * built on a {@link LatencyTable}: {@code R = fixed + sum_l R_l(d)}, each {@code R_l} a
+ * built on a {@link CandidateLatencyTable}: {@code R = fixed + scale * sum_l R_l(d)}, each {@code R_l} a
  * {@link LayerRuntimeModel} of the layer's measured candidates (the table form by default), with
  * {@code dR/dt} for every threshold through the layers' indicator chains (straight-through in hard mode,
  * exact in relaxed mode).
@@ -30,20 +31,25 @@ public final class LatencyModel {
                            Map<String, double[]> expansionThresholdGradient) {
     }
 
-    private final LatencyTable table;
+    private final CandidateLatencyTable table;
     private final LayerRuntimeModel.Form form;
 
-    public LatencyModel(LatencyTable table, LayerRuntimeModel.Form form) {
+    /**
+     * @throws IllegalStateException if the table was measured on another backend build
+     *                               ({@link CandidateLatencyTable#requireMeasuredHere()})
+     */
+    public LatencyModel(CandidateLatencyTable table, LayerRuntimeModel.Form form) {
+        table.requireMeasuredHere();
         this.table = table;
         this.form = form;
     }
 
     /** The table form of the runtime model. */
-    public static LatencyModel of(LatencyTable table) {
+    public static LatencyModel of(CandidateLatencyTable table) {
         return new LatencyModel(table, LayerRuntimeModel.Form.TABLE);
     }
 
-    public LatencyTable table() {
+    public CandidateLatencyTable table() {
         return table;
     }
 
@@ -82,13 +88,13 @@ public final class LatencyModel {
 
     /** The predicted time of the network the choices stand for: the fixed part plus the measured candidates. */
     public double predictMs(Map<String, SuperkernelChoice> choices) {
-        double ms = table.fixedMs();
+        double ms = 0;
         for (Map.Entry<String, SuperkernelChoice> e : choices.entrySet()) {
-            LatencyTable.Entry entry = table.entry(e.getKey());
+            CandidateLatencyTable.Entry entry = table.entry(e.getKey());
             ms += form == LayerRuntimeModel.Form.TABLE ? entry.ms(e.getValue())
                     : entry.runtimeModel().runtime(e.getValue(), form);
         }
-        return ms;
+        return table.predictMs(ms);
     }
 
     /** The predicted time of a network's hard choices. */
@@ -102,6 +108,7 @@ public final class LatencyModel {
     }
 
     public Estimate evaluate(List<SuperkernelOperator> operators) {
+        double scale = table.scale();
         double ms = table.fixedMs();
         Map<String, Double> layerMs = new LinkedHashMap<>();
         Map<String, double[]> kernelGradient = new LinkedHashMap<>();
@@ -109,7 +116,7 @@ public final class LatencyModel {
         for (SuperkernelOperator op : operators) {
             String name = op.operatorName();
             SuperkernelSpace space = op.searchSpace();
-            LatencyTable.Entry entry = table.entry(name);
+            CandidateLatencyTable.Entry entry = table.entry(name);
             if (!entry.matches(space)) {
                 throw new IllegalArgumentException("latency model: the table's entry for layer '" + name
                         + "' was measured for another search space: " + entry);
@@ -118,14 +125,22 @@ public final class LatencyModel {
             NestedIndicators expansion = op.expansionIndicators();
             LayerRuntimeModel.Evaluation e = entry.runtimeModel().evaluate(kernel.products(),
                     space.groupMasks(expansion), form);
-            ms += e.value();
-            layerMs.put(name, e.value());
-            SuperkernelOperator.ThresholdGradients g = op.thresholdGradients(e.kernelProductGradient(),
-                    e.groupMaskGradient());
+            ms += scale * e.value();
+            layerMs.put(name, scale * e.value());
+            SuperkernelOperator.ThresholdGradients g = op.thresholdGradients(scaled(e.kernelProductGradient(), scale),
+                    scaled(e.groupMaskGradient(), scale));
             kernelGradient.put(name, g.kernel());
             expansionGradient.put(name, g.expansion());
         }
         return new Estimate(ms, Collections.unmodifiableMap(layerMs), Collections.unmodifiableMap(kernelGradient),
                 Collections.unmodifiableMap(expansionGradient));
+    }
+
+    private static double[] scaled(double[] values, double scale) {
+        double[] out = values.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= scale;
+        }
+        return out;
     }
 }

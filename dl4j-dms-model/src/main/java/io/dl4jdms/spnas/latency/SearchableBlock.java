@@ -1,12 +1,17 @@
 package io.dl4jdms.spnas.latency;
 
 import io.dl4jdms.layers.SuperkernelDepthwise;
+import io.dl4jdms.latency.CandidateBlock;
+import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.SuperkernelSpace;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +31,7 @@ import java.util.Map;
  * @param outChannels the block's output channels, 0 for the depthwise layer alone
  */
 public record SearchableBlock(SuperkernelDepthwise depthwise, int height, int width, int inChannels,
-                              int outChannels) {
+                              int outChannels) implements CandidateBlock {
 
     public SearchableBlock {
         if (depthwise.getLayerName() == null) {
@@ -108,7 +113,33 @@ public record SearchableBlock(SuperkernelDepthwise depthwise, int height, int wi
         return isInvertedResidual() && depthwise.isResidualBlock() && inChannels == outChannels;
     }
 
+    @Override
     public SuperkernelSpace space() {
         return depthwise.searchSpace();
+    }
+
+    @Override
+    public int stride() {
+        return depthwise.getStride()[0];
+    }
+
+    @Override
+    public int candidateInputChannels(SuperkernelChoice choice) {
+        return isInvertedResidual() ? inChannels : choice.channels();
+    }
+
+    /** The stock network of one candidate ({@link BlockLayers#add}), its input the block's input. */
+    @Override
+    public ComputationGraph candidateNetwork(SuperkernelChoice choice, DataType dataType) {
+        if (choice.skip()) {
+            throw new IllegalArgumentException("searchable block '" + name() + "': a skipped block has no network");
+        }
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(dataType)
+                .graphBuilder().addInputs("in")
+                .setInputTypes(InputType.convolutional(height, width, candidateInputChannels(choice)));
+        String out = BlockLayers.add(g, this, choice, "in");
+        ComputationGraph net = new ComputationGraph(g.setOutputs(out).build());
+        net.init();
+        return net;
     }
 }

@@ -1,7 +1,7 @@
 /**
- * Latency for Single-Path NAS: the {@link io.dl4jdms.spnas.latency.LatencyProfiler} times every
- * candidate of every searchable block on the backend in use and writes a
- * {@link io.dl4jdms.spnas.latency.LatencyTable}; the {@link io.dl4jdms.spnas.latency.LatencyModel}
+ * Latency for Single-Path NAS: {@link io.dl4jdms.latency.LatencyProfiler} times every candidate of every
+ * {@link io.dl4jdms.spnas.latency.SearchableBlock} on the backend in use into a
+ * {@link io.dl4jdms.latency.CandidateLatencyTable}; the {@link io.dl4jdms.spnas.latency.LatencyModel}
  * turns it into the differentiable runtime {@code R = fixed + sum_l R_l(d)} of a network of
  * {@link io.dl4jdms.layers.SuperkernelDepthwise} layers; the
  * {@link io.dl4jdms.spnas.latency.LatencyLossListener} adds {@code lambda * d log R / dt} to the

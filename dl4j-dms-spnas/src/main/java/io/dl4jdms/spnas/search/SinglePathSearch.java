@@ -10,10 +10,11 @@ import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.pipeline.SearchHistory;
 import io.dl4jdms.pipeline.SearchProgress;
 import io.dl4jdms.spnas.SuperkernelChoice;
+import io.dl4jdms.spnas.latency.LatencyCalibration;
 import io.dl4jdms.spnas.latency.LatencyLossListener;
 import io.dl4jdms.spnas.latency.LatencyModel;
-import io.dl4jdms.spnas.latency.LatencyProfiler;
-import io.dl4jdms.spnas.latency.LatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.spnas.latency.SearchableBlock;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -67,6 +68,8 @@ public final class SinglePathSearch {
     public static final String LATENCY_TABLE = "latency.json";
 
     private static final int EXPORT_PROBE = 64;
+    /** Random networks timed whole for the latency calibration, besides the four uniform ones. */
+    private static final int CALIBRATION_RANDOM_NETWORKS = 4;
 
     private final Settings settings;
     private final SearchProgress progress;
@@ -100,13 +103,17 @@ public final class SinglePathSearch {
         int retrainEpochs = 2;
         double targetMs = 0;
         double targetFraction = DEFAULT_TARGET_FRACTION;
-        double latencyWeight = 0.1;
+        double latencyWeight = LatencyLossListener.Builder.DEFAULT_WEIGHT;
+        double latencyWeightGrowth = LatencyLossListener.Builder.DEFAULT_WEIGHT_GROWTH;
+        double thresholdStart = LatencyLossListener.Builder.DEFAULT_THRESHOLD_START;
         double learningRate = 2e-3;
         double thresholdLearningRate = 0.05;
         int profileWarmup = 20;
         int profileRepeats = 50;
-        int profileThreads = 0;
-        double profileQuantile = 0.5;
+        int profileThreads = 1;
+        double profileQuantile = 0.25;
+        double profileWarmupSeconds = 3;
+        LatencyProfiler.Clock profileClock = LatencyProfiler.Clock.THREAD_CPU;
         long seed = 12345;
         int[] kernelSizes = {3, 5, 7};
         Path latencyTable;
@@ -165,10 +172,26 @@ public final class SinglePathSearch {
             return c;
         }
 
-        /** {@code lambda} of the latency loss; default 0.1. */
-        public Settings latencyWeight(double weight) {
+        /**
+         * {@code lambda} of the latency loss at the start of the search, and its growth per iteration above the
+         * target (see {@link LatencyLossListener.Builder#weightGrowth}); defaults
+         * {@value LatencyLossListener.Builder#DEFAULT_WEIGHT} and {@value LatencyLossListener.Builder#DEFAULT_WEIGHT_GROWTH}.
+         */
+        public Settings latencyWeight(double weight, double growth) {
             Settings c = copy();
             c.latencyWeight = weight;
+            c.latencyWeightGrowth = growth;
+            return c;
+        }
+
+        /**
+         * Where the thresholds start the search: {@code (1 - margin)} times their norms (see
+         * {@link LatencyLossListener.Builder#thresholdStart}); default
+         * {@value LatencyLossListener.Builder#DEFAULT_THRESHOLD_START}.
+         */
+        public Settings thresholdStart(double margin) {
+            Settings c = copy();
+            c.thresholdStart = margin;
             return c;
         }
 
@@ -180,7 +203,10 @@ public final class SinglePathSearch {
             return c;
         }
 
-        /** Untimed and timed runs per candidate; defaults 20 and 50. */
+        /**
+         * Untimed and timed runs per candidate; defaults 20 and 50 (the untimed ones last at least 3 s, so that the
+         * JIT compiler has compiled DL4J's inference path before anything is timed).
+         */
         public Settings profile(int warmup, int repeats) {
             Settings c = copy();
             c.profileWarmup = warmup;
@@ -189,13 +215,30 @@ public final class SinglePathSearch {
         }
 
         /**
-         * ND4J threads while timing (0: as configured) and the quantile of the timed runs kept (0.5: the median);
-         * see {@link LatencyProfiler.Builder#threads} and {@link LatencyProfiler.Builder#quantile}.
+         * ND4J threads while timing (0: as configured; default 1) and the quantile of the timed runs kept (default
+         * 0.25); see {@link LatencyProfiler.Builder#threads} and {@link LatencyProfiler.Builder#quantile}. Why: at
+         * batch 1 a second thread gains little, and on a machine with other work two threads wait for each other at
+         * every operation (times of whole networks then swing by 2x between runs); other processes only ever add
+         * time, so the lower quartile is the steadier estimate of what the network takes.
          */
         public Settings timing(int threads, double quantile) {
             Settings c = copy();
             c.profileThreads = threads;
             c.profileQuantile = quantile;
+            c.profileClock = threads == 1 ? profileClock : LatencyProfiler.Clock.WALL;
+            return c;
+        }
+
+        /**
+         * What latencies are read from: the timing thread's CPU time (the default; needs one thread) or wall-clock
+         * time. Why the CPU time: on a shared machine the wall-clock time of a whole network (milliseconds, longer
+         * than the scheduler's time slice) is stretched by the load while the short runs of single blocks are not,
+         * so a table and a measurement taken under different loads disagree; the thread's CPU time is the time the
+         * network takes on a core of its own. On an idle machine the two agree.
+         */
+        public Settings clock(LatencyProfiler.Clock clock) {
+            Settings c = copy();
+            c.profileClock = clock;
             return c;
         }
 
@@ -296,6 +339,16 @@ public final class SinglePathSearch {
             if (!(latencyWeight >= 0) || Double.isInfinite(latencyWeight)) {
                 throw new IllegalArgumentException("latency weight must be >= 0, got " + latencyWeight);
             }
+            if (!(latencyWeightGrowth >= 0 && latencyWeightGrowth <= 1)) {
+                throw new IllegalArgumentException("latency weight growth must be in [0, 1], got " + latencyWeightGrowth);
+            }
+            if (!(thresholdStart >= 0 && thresholdStart < 1)) {
+                throw new IllegalArgumentException("threshold start margin must be in [0, 1), got " + thresholdStart);
+            }
+            if (profileClock == LatencyProfiler.Clock.THREAD_CPU && profileThreads != 1) {
+                throw new IllegalArgumentException("the thread CPU clock needs one timing thread, got "
+                        + profileThreads);
+            }
             if (!(profileQuantile >= 0 && profileQuantile <= 1)) {
                 throw new IllegalArgumentException("timing quantile must be in [0, 1], got " + profileQuantile);
             }
@@ -325,6 +378,8 @@ public final class SinglePathSearch {
                 m.put("targetFraction", targetFraction);
             }
             m.put("latencyWeight", latencyWeight);
+            m.put("latencyWeightGrowth", latencyWeightGrowth);
+            m.put("thresholdStart", thresholdStart);
             m.put("learningRate", learningRate);
             m.put("thresholdLearningRate", thresholdLearningRate);
             m.put("seed", seed);
@@ -333,6 +388,8 @@ public final class SinglePathSearch {
             m.put("profileRepeats", profileRepeats);
             m.put("profileThreads", profileThreads);
             m.put("profileQuantile", profileQuantile);
+            m.put("profileWarmupSeconds", profileWarmupSeconds);
+            m.put("profileClock", profileClock.name());
             m.put("latencyTable", latencyTable == null ? "measured" : latencyTable.toAbsolutePath().normalize().toString());
             return m;
         }
@@ -381,7 +438,8 @@ public final class SinglePathSearch {
                 .classes(data.classes()).seed(s.seed).kernelSizes(s.kernelSizes).updater(new Adam(s.learningRate))
                 .thresholdUpdater(new Adam(s.thresholdLearningRate)).build();
         LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(s.profileWarmup)
-                .repeats(s.profileRepeats).threads(s.profileThreads).quantile(s.profileQuantile)
+                .warmupSeconds(s.profileWarmup > 0 ? s.profileWarmupSeconds : 0).repeats(s.profileRepeats)
+                .threads(s.profileThreads).quantile(s.profileQuantile).clock(s.profileClock)
                 .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
         SearchCheckpoint checkpoint = new SearchCheckpoint(outputDirectory);
         Optional<State> saved = checkpoint.load(s, State.class);
@@ -391,7 +449,7 @@ public final class SinglePathSearch {
         if (saved.isPresent()) {
             state = saved.get();
             net = checkpoint.restoreSupernet();
-            model = LatencyModel.of(LatencyTable.read(outputDirectory.resolve(LATENCY_TABLE).toFile()));
+            model = LatencyModel.of(CandidateLatencyTable.read(outputDirectory.resolve(LATENCY_TABLE).toFile()));
             log.accept("resuming from " + checkpoint.directory() + " (" + state.completedEpochs + " epoch(s) done)");
         } else {
             state = SearchCheckpoint.start(s, new State(), "search");
@@ -441,10 +499,14 @@ public final class SinglePathSearch {
 
         progress.startPhase("time the slim network", profiler.roundsPerMeasurement());
         INDArray input = random(supernet.inputType(), profiler.batchSize());
-        double[] measured = profiler.interleavedTimes(List.of(slim, exportLargest(supernet, net)), List.of(input, input));
+        double[] measured = profiler.wholeNetworkTimes(List.of(slim, exportLargest(supernet, net)), List.of(input, input));
         progress.endPhase();
         outcome.measuredMs = measured[0];
         outcome.supernetMeasuredMs = measured[1];
+        log.accept(String.format(Locale.ROOT, "measured (%s clock, %d thread(s)): searched %.3f ms, predicted %.3f"
+                        + " (%+.1f%%); supernet %.3f ms, predicted %.3f (%+.1f%%)", s.profileClock, s.profileThreads,
+                outcome.measuredMs, outcome.predictedMs, 100 * outcome.relativeError(), outcome.supernetMeasuredMs,
+                outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
         ModelSerializer.writeModel(slim, slimModel.toFile(), true);
         provenance.writeInto(slimModel);
@@ -454,14 +516,15 @@ public final class SinglePathSearch {
     }
 
     /**
-     * Times every candidate and the fixed part (or takes the settings' table), writes {@code latency.json}; the
-     * runtime model of the table as written, so a resumed search predicts exactly what the first run did.
+     * Times every candidate, fits the fixed part and the scale on whole networks ({@link LatencyCalibration}), or
+     * takes the settings' table; writes {@code latency.json} and returns the runtime model of the table as written,
+     * so a resumed search predicts exactly what the first run did.
      */
     private LatencyModel profile(SinglePathSupernet supernet, LatencyProfiler profiler, Path outputDirectory,
                                  SinglePathOutcome outcome) throws IOException {
-        LatencyTable table;
+        CandidateLatencyTable table;
         if (settings.latencyTable != null) {
-            table = LatencyTable.read(settings.latencyTable.toFile());
+            table = CandidateLatencyTable.read(settings.latencyTable.toFile());
             for (SearchableBlock block : supernet.blocks()) {
                 if (!table.entry(block.name()).matches(block.space())) {
                     throw new IllegalArgumentException("latency table " + settings.latencyTable + ": block '"
@@ -471,18 +534,22 @@ public final class SinglePathSearch {
         } else {
             progress.startPhase("profile latency", 2L * profiler.roundsPerMeasurement());
             table = profiler.profile(supernet.blocks());
-            ComputationGraph stem = new ComputationGraph(supernet.stemConfiguration());
-            stem.init();
-            ComputationGraph head = new ComputationGraph(supernet.headConfiguration());
-            head.init();
-            double fixedMs = profiler.fixedMs(List.of(stem, head), List.of(random(supernet.inputType(),
-                    profiler.batchSize()), random(supernet.headInputType(), profiler.batchSize())));
+            ComputationGraph template = new ComputationGraph(supernet.configuration());
+            template.init();
+            var calibrated = LatencyCalibration.calibrate(table, profiler,
+                    LatencyCalibration.choices(supernet.blocks(), CALIBRATION_RANDOM_NETWORKS, settings.seed),
+                    choices -> SinglePathExport.export(supernet, template, choices),
+                    random(supernet.inputType(), profiler.batchSize()));
             progress.endPhase();
-            table = table.withFixedMs(fixedMs);
+            table = calibrated.getKey();
+            log.accept(String.format(Locale.ROOT, "latency calibration on %d whole networks: fixed %.3f ms, scale %.3f,"
+                            + " largest error %.1f%% (%.1f%% with each network left out of its own fit)",
+                    calibrated.getValue().measuredMs().length, table.fixedMs(), table.scale(),
+                    100 * calibrated.getValue().maxError(), 100 * calibrated.getValue().leaveOneOutMaxError()));
         }
         File file = outputDirectory.resolve(LATENCY_TABLE).toFile();
         table.write(file);
-        table = LatencyTable.read(file);
+        table = CandidateLatencyTable.read(file);
         outcome.fixedMs = table.fixedMs();
         outcome.backend = table.backend();
         outcome.timingBatchSize = table.batchSize();
@@ -499,6 +566,7 @@ public final class SinglePathSearch {
         SinglePathOutcome outcome = state.outcome;
         long iterationsPerEpoch = (data.numTrain() + s.batchSize - 1) / s.batchSize;
         LatencyLossListener latency = LatencyLossListener.builder(model).weight(s.latencyWeight)
+                .weightGrowth(s.latencyWeightGrowth).thresholdStart(s.thresholdStart)
                 .targetMs(outcome.targetMs).warmupIterations(s.warmupEpochs * iterationsPerEpoch).build();
         EpochRecorder recorder = new EpochRecorder(model, outcome);
         net.setListeners(latency, recorder);
@@ -565,10 +633,10 @@ public final class SinglePathSearch {
     }
 
     private static void describeBlocks(List<SearchableBlock> blocks, Map<String, SuperkernelChoice> choices,
-                                       LatencyTable table, SinglePathOutcome outcome) {
+                                       CandidateLatencyTable table, SinglePathOutcome outcome) {
         for (SearchableBlock block : blocks) {
             SuperkernelChoice choice = choices.get(block.name());
-            LatencyTable.Entry entry = table.entry(block.name());
+            CandidateLatencyTable.Entry entry = table.entry(block.name());
             SinglePathOutcome.Block b = new SinglePathOutcome.Block();
             b.name = block.name();
             b.height = block.height();

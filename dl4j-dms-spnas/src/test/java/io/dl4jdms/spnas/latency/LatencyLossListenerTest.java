@@ -49,7 +49,7 @@ class LatencyLossListenerTest {
         ComputationGraph net = LatencyModelTest.network(true);
         LatencyModelTest.placeThresholds(net);
         LatencyModel model = LatencyModel.of(LatencyTestSupport.table(net.getConfiguration()));
-        LatencyLossListener listener = LatencyLossListener.builder(model).weight(0.1).build();
+        LatencyLossListener listener = LatencyLossListener.builder(model).weight(0.1).thresholdStart(0).build();
         DataSet data = data();
         net.setInputs(data.getFeatures());
         net.setLabels(data.getLabels());
@@ -85,11 +85,13 @@ class LatencyLossListenerTest {
         net.setLabels(data.getLabels());
         net.computeGradientAndScore();
         Map<String, INDArray> before = thresholdGradients(net);
-        LatencyLossListener warmingUp = LatencyLossListener.builder(model).weight(0.1).warmupIterations(5).build();
+        LatencyLossListener warmingUp = LatencyLossListener.builder(model).weight(0.1).warmupIterations(5)
+                .thresholdStart(0).build();
         warmingUp.onGradientCalculation(net);
         assertEquals(before, thresholdGradients(net));
         assertEquals(0.0, warmingUp.currentLoss());
-        LatencyLossListener reached = LatencyLossListener.builder(model).weight(0.1).targetMs(100).build();
+        LatencyLossListener reached = LatencyLossListener.builder(model).weight(0.1).targetMs(100).thresholdStart(0)
+                .build();
         reached.onGradientCalculation(net);
         assertEquals(before, thresholdGradients(net));
         assertEquals(0.0, reached.currentLoss());

@@ -1,5 +1,6 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.layers.SuperkernelParamInitializer;
 import io.dl4jdms.spnas.LayerRuntimeModel;
 import io.dl4jdms.spnas.SuperkernelChoice;
@@ -85,7 +86,7 @@ class LatencyModelTest {
     @Test
     void aTableForAnotherSpaceIsRejected() {
         ComputationGraph net = network(false);
-        LatencyTable table = LatencyTestSupport.table(net.getConfiguration());
+        CandidateLatencyTable table = LatencyTestSupport.table(net.getConfiguration());
         ComputationGraphConfiguration other = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
                 .graphBuilder().addInputs("in")
                 .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(8, 8, 6))

@@ -1,5 +1,7 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.latency.CandidateLatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
 import io.dl4jdms.layers.SuperkernelDepthwise;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -42,7 +44,7 @@ class LatencyProfilerTest {
         int[] rounds = {0};
         LatencyProfiler profiler = LatencyProfiler.builder().warmup(1).repeats(3).progress(lines::add)
                 .roundDone(() -> rounds[0]++).build();
-        LatencyTable table = profiler.profile(blocks);
+        CandidateLatencyTable table = profiler.profile(blocks);
         assertEquals(3, table.entries().size());
         assertEquals(3, lines.size());
         assertEquals(4, profiler.roundsPerMeasurement());
@@ -51,7 +53,7 @@ class LatencyProfilerTest {
         assertEquals(1, table.batchSize());
         assertTrue(table.backend() != null && !table.backend().isEmpty());
         assertTrue(table.environment().containsKey("availableProcessors"), table.environment().toString());
-        for (LatencyTable.Entry e : table.entries()) {
+        for (CandidateLatencyTable.Entry e : table.entries()) {
             for (int j = 0; j < e.kernelSizes().length; j++) {
                 for (int i = 0; i < e.channels().length; i++) {
                     assertTrue(Double.isFinite(e.ms(j, i)) && e.ms(j, i) > 0, e.toString());
@@ -59,10 +61,10 @@ class LatencyProfilerTest {
             }
             assertEquals(0.0, e.skipMs());
         }
-        LatencyTable.Entry block = table.entry("s1b1_dw");
+        CandidateLatencyTable.Entry block = table.entry("s1b1_dw");
         assertArrayEquals(new int[] {12, 24}, block.channels());
         assertTrue(block.skippable());
-        assertEquals(table, LatencyTable.fromJson(table.toJson()));
+        assertEquals(table, CandidateLatencyTable.fromJson(table.toJson()));
     }
 
     /** The timed candidate is the stock network the exporter builds: names and shapes. */
@@ -95,15 +97,18 @@ class LatencyProfilerTest {
     }
 
     @Test
-    void fixedPartAndSingleNetworksAreTimedWithTheSettings() {
+    void wholeNetworksAndSubtractedOverheadAreTimedWithTheSettings() {
         LatencyProfiler profiler = LatencyProfiler.builder().warmup(1).repeats(3).threads(1).quantile(0.25).build();
         SearchableBlock block = invertedResidual();
-        ComputationGraph candidate = profiler.candidateNetwork(block, block.space().candidate(1, 1));
+        ComputationGraph candidate = block.candidateNetwork(block.space().candidate(1, 1), DataType.FLOAT);
         org.nd4j.linalg.api.ndarray.INDArray input = org.nd4j.linalg.factory.Nd4j.rand(DataType.FLOAT, 1, 4, 8, 8);
         double one = profiler.timeMs(candidate, input);
-        double fixed = profiler.fixedMs(List.of(candidate, candidate), List.of(input, input));
-        assertTrue(one > 0 && Double.isFinite(one) && fixed > 0 && Double.isFinite(fixed), one + " " + fixed);
-        assertThrows(IllegalArgumentException.class, () -> profiler.candidateNetwork(block, block.space().candidate(0, -1)));
+        double[] whole = profiler.wholeNetworkTimes(List.of(candidate, candidate), List.of(input, input));
+        LatencyProfiler.Timing timing = profiler.times(List.of(candidate), List.of(input));
+        assertTrue(one > 0 && Double.isFinite(one) && whole[0] > 0 && whole[1] > 0, one + " " + whole[0]);
+        assertTrue(timing.callOverheadMs() > 0 && timing.ms()[0] >= 0, timing.toString());
+        assertThrows(IllegalArgumentException.class, () -> block.candidateNetwork(block.space().candidate(0, -1),
+                DataType.FLOAT));
     }
 
     @Test

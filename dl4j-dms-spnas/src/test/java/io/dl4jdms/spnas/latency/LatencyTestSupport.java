@@ -1,5 +1,6 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.layers.SuperkernelDepthwise;
 import io.dl4jdms.layers.SuperkernelOperator;
 import io.dl4jdms.layers.SuperkernelParamInitializer;
@@ -65,12 +66,16 @@ public final class LatencyTestSupport {
     }
 
     /** Runtimes that grow with kernel size and ratio; skipping "a" costs 0.1; fixed part 2. */
-    static LatencyTable table(ComputationGraphConfiguration conf) {
+    static CandidateLatencyTable table(ComputationGraphConfiguration conf) {
         List<SearchableBlock> blocks = SearchableBlock.depthwiseLayers(conf, InputType.convolutional(8, 8, 6));
-        LatencyTable.Entry a = new LatencyTable.Entry(blocks.get(0), new double[][] {{1.0, 1.6}, {1.4, 2.5}, {2.0, 3.9}},
-                0.1);
-        LatencyTable.Entry b = new LatencyTable.Entry(blocks.get(1), new double[][] {{0.5, 0.8, 1.2}, {0.7, 1.1, 1.9}},
-                0.0);
-        return new LatencyTable("CPU", "DOUBLE", 1, 0, 1, 2.0, Map.of("test", "true"), List.of(a, b));
+        CandidateLatencyTable.Entry a = entry(blocks.get(0), new double[][] {{1.0, 1.6}, {1.4, 2.5}, {2.0, 3.9}}, 0.1);
+        CandidateLatencyTable.Entry b = entry(blocks.get(1), new double[][] {{0.5, 0.8, 1.2}, {0.7, 1.1, 1.9}}, 0.0);
+        return new CandidateLatencyTable("CPU", "DOUBLE", 1, 0, 1, 2.0, Map.of("test", "true"), List.of(a, b));
+    }
+
+    /** A table entry for a block, with the block's shape. */
+    static CandidateLatencyTable.Entry entry(SearchableBlock block, double[][] ms, double skipMs) {
+        return new CandidateLatencyTable.Entry(block.name(), block.height(), block.width(), block.inChannels(),
+                block.outChannels(), block.stride(), block.space(), ms, skipMs);
     }
 }

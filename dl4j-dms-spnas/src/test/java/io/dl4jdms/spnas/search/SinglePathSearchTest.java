@@ -1,8 +1,8 @@
 package io.dl4jdms.spnas.search;
 
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchProgress;
-import io.dl4jdms.spnas.latency.LatencyTable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -68,7 +68,7 @@ class SinglePathSearchTest {
         assertEquals(2, summary.path("history").size());
         assertEquals("28x28x1", summary.path("settings").path("input").asText());
         assertEquals(20, summary.path("settings").path("trainImages").asInt());
-        assertEquals(7, LatencyTable.read(dir.resolve("latency.json").toFile()).entries().size());
+        assertEquals(7, CandidateLatencyTable.read(dir.resolve("latency.json").toFile()).entries().size());
 
         for (String file : new String[] {"report.html", "latency.png", "block-latency.png", "curves.png"}) {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);

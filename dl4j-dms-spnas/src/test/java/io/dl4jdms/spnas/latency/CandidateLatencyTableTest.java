@@ -1,5 +1,6 @@
 package io.dl4jdms.spnas.latency;
 
+import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.junit.jupiter.api.Test;
@@ -14,29 +15,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class LatencyTableTest {
+class CandidateLatencyTableTest {
 
-    private static LatencyTable table() {
+    private static CandidateLatencyTable table() {
         ComputationGraphConfiguration conf = LatencyTestSupport.twoSuperkernels(false, new NoOp(), new NoOp());
         return LatencyTestSupport.table(conf);
     }
 
     @Test
     void jsonAndFileRoundTripsAreExact(@TempDir File dir) throws IOException {
-        LatencyTable table = table();
-        LatencyTable restored = LatencyTable.fromJson(table.toJson());
+        CandidateLatencyTable table = table();
+        CandidateLatencyTable restored = CandidateLatencyTable.fromJson(table.toJson());
         assertEquals(table, restored);
         assertEquals(table.toJson(), restored.toJson());
         File file = new File(dir, "latency.json");
         table.write(file);
-        assertEquals(table, LatencyTable.read(file));
+        assertEquals(table, CandidateLatencyTable.read(file));
         assertTrue(table.toJson().contains("\"kernelSizes\" : [ 3, 5, 7 ]"), table.toJson());
     }
 
     @Test
     void entriesDescribeTheirSearchSpace() {
-        LatencyTable table = table();
-        LatencyTable.Entry a = table.entry("a");
+        CandidateLatencyTable table = table();
+        CandidateLatencyTable.Entry a = table.entry("a");
         assertArrayEquals(new int[] {3, 5, 7}, a.kernelSizes());
         assertArrayEquals(new int[] {3, 6}, a.channels());
         assertTrue(a.skippable());

@@ -1,4 +1,6 @@
-package io.dl4jdms.resource;
+package io.dl4jdms.latency;
+
+import io.dl4jdms.resource.TimedLayer;
 
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonInclude;
@@ -12,7 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Measured forward times of the layers of one network at a few channel counts, with how they were
+ * The per-channel latency table (DMS latency budgets): measured forward times of the layers of one
+ * network at a few channel counts, with how they were
  * measured, and the interpolation the latency model uses between them. Times are medians in
  * milliseconds for one forward pass of a minibatch of {@link #batchSize()} examples. Saved as JSON
  * (DL4J's shaded Jackson):
@@ -33,12 +36,12 @@ import java.util.Objects;
  * latency gradient is defined at every count.
  */
 @JsonPropertyOrder({"backend", "dataType", "batchSize", "warmup", "repeats", "environment", "layers"})
-public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
+public final class ChannelLatencyTable extends MeasuredTable<ChannelLatencyTable.Entry> {
 
-    private LatencyTable() {
+    private ChannelLatencyTable() {
     }
 
-    LatencyTable(String backend, String dataType, int batchSize, int warmup, int repeats,
+    ChannelLatencyTable(String backend, String dataType, int batchSize, int warmup, int repeats,
                  Map<String, String> environment, List<Entry> layers) {
         super(backend, dataType, requireBatchSize(batchSize), warmup, repeats, environment, layers);
     }
@@ -51,8 +54,8 @@ public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
     }
 
     /** A table of times measured elsewhere (e.g. on the target device), at the given batch size. */
-    public static LatencyTable of(int batchSize, List<Entry> entries) {
-        return new LatencyTable("given", "unknown", batchSize, 0, 0, Map.of(), entries);
+    public static ChannelLatencyTable of(int batchSize, List<Entry> entries) {
+        return new ChannelLatencyTable("given", "unknown", batchSize, 0, 0, Map.of(), entries);
     }
 
     /** The measured times of one layer. */
@@ -210,7 +213,7 @@ public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
         }
 
         /** Checks that this entry was measured for the layer: same shape of table, its channel range covered. */
-        void requireCovers(TimedLayer layer) {
+        public void requireCovers(TimedLayer layer) {
             String where = "latency table entry '" + name + "'";
             if (perChannel() != layer.perChannel()) {
                 throw new IllegalArgumentException(where + " is " + (perChannel() ? "" : "not ")
@@ -255,16 +258,16 @@ public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
     }
 
     /** Reads a table from JSON; every entry is checked. */
-    public static LatencyTable fromJson(String json) {
-        return checked(readJson(json, LatencyTable.class));
+    public static ChannelLatencyTable fromJson(String json) {
+        return checked(readJson(json, ChannelLatencyTable.class));
     }
 
     /** Reads a table from a JSON file; every entry is checked. */
-    public static LatencyTable read(File file) throws IOException {
-        return checked(readJson(file, LatencyTable.class));
+    public static ChannelLatencyTable read(File file) throws IOException {
+        return checked(readJson(file, ChannelLatencyTable.class));
     }
 
-    private static LatencyTable checked(LatencyTable table) {
+    private static ChannelLatencyTable checked(ChannelLatencyTable table) {
         requireBatchSize(table.batchSize());
         table.entries().forEach(Entry::validate);
         return table;

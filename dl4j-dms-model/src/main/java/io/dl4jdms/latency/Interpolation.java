@@ -1,4 +1,4 @@
-package io.dl4jdms.resource;
+package io.dl4jdms.latency;
 
 /**
  * Piecewise-linear interpolation over increasing integer nodes, with linear extrapolation beyond the

@@ -1,6 +1,5 @@
-package io.dl4jdms.spnas.latency;
+package io.dl4jdms.latency;
 
-import io.dl4jdms.resource.MeasuredTable;
 import io.dl4jdms.spnas.LayerRuntimeModel;
 import io.dl4jdms.spnas.SuperkernelChoice;
 import io.dl4jdms.spnas.SuperkernelSpace;
@@ -15,7 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Measured latencies of every candidate of every searchable layer, with how they were measured
+ * The per-candidate latency table (Single-Path NAS): measured latencies of every candidate of every searchable
+ * layer, with how they were measured
  * (backend, data type, batch size, warm-up, repeats), and the fixed part of the network (everything
  * outside the searchable blocks). Saved as JSON:
  *
@@ -29,15 +29,17 @@ import java.util.Objects;
  * {@code ms[j][i]} is the median time of kernel size {@code kernelSizes[j]} with ratio
  * {@code expansionRatios[i]}.
  */
-@JsonPropertyOrder({"backend", "dataType", "batchSize", "warmup", "repeats", "fixedMs", "environment", "layers"})
-public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
+@JsonPropertyOrder({"backend", "dataType", "batchSize", "warmup", "repeats", "fixedMs", "scale", "environment", "layers"})
+public final class CandidateLatencyTable extends MeasuredTable<CandidateLatencyTable.Entry> {
 
     private double fixedMs;
+    /** Absent in the files of earlier versions, which read as 1. */
+    private double scale = 1.0;
 
-    private LatencyTable() {
+    private CandidateLatencyTable() {
     }
 
-    LatencyTable(String backend, String dataType, int batchSize, int warmup, int repeats, double fixedMs,
+    public CandidateLatencyTable(String backend, String dataType, int batchSize, int warmup, int repeats, double fixedMs,
                  Map<String, String> environment, List<Entry> layers) {
         super(backend, dataType, batchSize, warmup, repeats, environment, layers);
         this.fixedMs = fixedMs;
@@ -63,14 +65,20 @@ public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
         private Entry() {
         }
 
-        Entry(SearchableBlock block, double[][] ms, double skipMs) {
-            SuperkernelSpace space = block.space();
-            this.name = block.name();
-            this.height = block.height();
-            this.width = block.width();
-            this.inChannels = block.inChannels();
-            this.outChannels = block.outChannels();
-            this.stride = block.depthwise().getStride()[0];
+        /**
+         * The times of one block: {@code ms[j][i]} for kernel size {@code j} and ratio {@code i} of the space.
+         *
+         * @throws IllegalArgumentException naming the block, if the times do not fit the space or are not finite
+         *                                  and {@code >= 0}
+         */
+        public Entry(String name, int height, int width, int inChannels, int outChannels, int stride,
+                     SuperkernelSpace space, double[][] ms, double skipMs) {
+            this.name = name;
+            this.height = height;
+            this.width = width;
+            this.inChannels = inChannels;
+            this.outChannels = outChannels;
+            this.stride = stride;
             this.kernelSizes = space.shells().sizes();
             this.expansionRatios = space.groups().ratios();
             this.channels = new int[expansionRatios.length];
@@ -78,8 +86,34 @@ public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
                 channels[i] = space.groups().end(i);
             }
             this.skippable = space.skippable();
-            this.ms = ms;
+            this.ms = new double[ms.length][];
+            for (int j = 0; j < ms.length; j++) {
+                this.ms[j] = ms[j].clone();
+            }
             this.skipMs = skipMs;
+            validate();
+        }
+
+        private void validate() {
+            String where = "latency table entry '" + name + "'";
+            if (ms == null || ms.length != kernelSizes.length) {
+                throw new IllegalArgumentException(where + ": needs one row of times per kernel size "
+                        + Arrays.toString(kernelSizes) + ", got " + (ms == null ? "none" : ms.length));
+            }
+            for (double[] row : ms) {
+                if (row == null || row.length != expansionRatios.length) {
+                    throw new IllegalArgumentException(where + ": every row needs one time per ratio "
+                            + Arrays.toString(expansionRatios) + ", got " + Arrays.toString(row));
+                }
+                for (double t : row) {
+                    if (!Double.isFinite(t) || t < 0) {
+                        throw new IllegalArgumentException(where + ": times must be finite and >= 0, got " + t);
+                    }
+                }
+            }
+            if (!Double.isFinite(skipMs) || skipMs < 0) {
+                throw new IllegalArgumentException(where + ": the skip time must be finite and >= 0, got " + skipMs);
+            }
         }
 
         @Override
@@ -168,25 +202,68 @@ public final class LatencyTable extends MeasuredTable<LatencyTable.Entry> {
         return fixedMs;
     }
 
+    /**
+     * The factor on the sum of the blocks' entries: a block timed alone (its input and weights cold in the caches,
+     * one call's bookkeeping) takes longer than the same block inside a whole network, and the factor, fitted on
+     * whole networks ({@code io.dl4jdms.spnas.latency.LatencyCalibration}), says by how much. 1 when not fitted.
+     */
+    public double scale() {
+        return scale;
+    }
+
+    /** The predicted time of a network: {@code fixedMs + scale * sum of the blocks' entries}. */
+    public double predictMs(double sumOfEntriesMs) {
+        return fixedMs + scale * sumOfEntriesMs;
+    }
+
     /** A copy with another fixed part. */
-    public LatencyTable withFixedMs(double ms) {
-        if (!Double.isFinite(ms) || ms < 0) {
-            throw new IllegalArgumentException("latency table: the fixed part must be finite and >= 0, got " + ms);
+    public CandidateLatencyTable withFixedMs(double ms) {
+        return withCalibration(ms, scale, Map.of());
+    }
+
+    /**
+     * A copy with another fixed part and scale, and the given facts about the fit added to the environment.
+     *
+     * @throws IllegalArgumentException if the fixed part is not finite and >= 0 or the scale not finite and > 0
+     */
+    public CandidateLatencyTable withCalibration(double fixedMs, double scale, Map<String, String> facts) {
+        if (!Double.isFinite(fixedMs) || fixedMs < 0) {
+            throw new IllegalArgumentException("latency table: the fixed part must be finite and >= 0, got " + fixedMs);
         }
-        return new LatencyTable(backend(), dataType(), batchSize(), warmup(), repeats(), ms, environment(), entries());
+        if (!Double.isFinite(scale) || scale <= 0) {
+            throw new IllegalArgumentException("latency table: the scale must be finite and > 0, got " + scale);
+        }
+        Map<String, String> environment = new java.util.TreeMap<>(environment());
+        environment.putAll(facts);
+        CandidateLatencyTable copy = new CandidateLatencyTable(backend(), dataType(), batchSize(), warmup(), repeats(),
+                fixedMs, environment, entries());
+        copy.scale = scale;
+        return copy;
     }
 
-    public static LatencyTable fromJson(String json) {
-        return readJson(json, LatencyTable.class);
+    /** Reads a table from JSON (also the files of earlier versions, which have no backend build); entries checked. */
+    public static CandidateLatencyTable fromJson(String json) {
+        return checked(readJson(json, CandidateLatencyTable.class));
     }
 
-    public static LatencyTable read(File file) throws IOException {
-        return readJson(file, LatencyTable.class);
+    /** Reads a table from a JSON file; every entry is checked. */
+    public static CandidateLatencyTable read(File file) throws IOException {
+        return checked(readJson(file, CandidateLatencyTable.class));
+    }
+
+    private static CandidateLatencyTable checked(CandidateLatencyTable table) {
+        table.entries().forEach(Entry::validate);
+        if (!Double.isFinite(table.fixedMs) || table.fixedMs < 0 || !Double.isFinite(table.scale) || table.scale <= 0) {
+            throw new IllegalArgumentException("latency table: the fixed part must be finite and >= 0 and the scale"
+                    + " finite and > 0, got " + table.fixedMs + " and " + table.scale);
+        }
+        return table;
     }
 
     @Override
     public boolean equals(Object o) {
-        return super.equals(o) && Double.compare(fixedMs, ((LatencyTable) o).fixedMs) == 0;
+        return super.equals(o) && Double.compare(fixedMs, ((CandidateLatencyTable) o).fixedMs) == 0
+                && Double.compare(scale, ((CandidateLatencyTable) o).scale) == 0;
     }
 
     @Override

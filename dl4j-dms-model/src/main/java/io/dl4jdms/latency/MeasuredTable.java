@@ -1,4 +1,4 @@
-package io.dl4jdms.resource;
+package io.dl4jdms.latency;
 
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
 import org.nd4j.shade.jackson.annotation.JsonInclude;
@@ -23,8 +23,9 @@ import java.util.Objects;
  * add their own fields and the static {@code fromJson}/{@code read} of their type (through
  * {@link #readJson(String, Class)} and {@link #readJson(File, Class)}).
  *
- * <p>Used by {@link LatencyTable} (per-layer times over channel counts) and by the Single-Path NAS table
- * of per-candidate times ({@code io.dl4jdms.spnas.latency.LatencyTable}).
+ * <p>Used by {@link ChannelLatencyTable} (per-layer times over channel counts, DMS) and by
+ * {@link CandidateLatencyTable} (per-candidate times, Single-Path NAS). The environment records the backend
+ * build ({@value #BACKEND_BUILD}); {@link #requireMeasuredHere()} refuses a table of another build.
  *
  * @param <E> the type of an entry
  */
@@ -38,6 +39,11 @@ public abstract class MeasuredTable<E extends MeasuredTable.Named> {
         /** The name of the layer the entry is for. */
         String name();
     }
+
+    /** The environment key of the backend build a table was measured on ({@link LatencyProfiler#backendBuild()}). */
+    public static final String BACKEND_BUILD = "backendBuild";
+    /** The backend of a table of times measured elsewhere ({@code of(...)}), which is never refused. */
+    public static final String GIVEN = "given";
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -90,6 +96,31 @@ public abstract class MeasuredTable<E extends MeasuredTable.Named> {
     /** What the profiler recorded about the machine and the backend. */
     public Map<String, String> environment() {
         return Collections.unmodifiableMap(environment);
+    }
+
+    /** The backend build the times were measured on, or null (a given table, or a table older than the record). */
+    public String backendBuild() {
+        return environment.get(BACKEND_BUILD);
+    }
+
+    /**
+     * Checks that this table's times hold here: a table measured on another backend build (another backend, a
+     * libnd4j with or without oneDNN, DL4J's helpers on or off) times other code and is refused. Tables of times
+     * measured elsewhere ({@value #GIVEN}) and tables written before the build was recorded pass.
+     *
+     * @throws IllegalStateException naming both builds and what to do
+     */
+    public void requireMeasuredHere() {
+        String measured = backendBuild();
+        if (GIVEN.equals(backend) || measured == null) {
+            return;
+        }
+        String here = LatencyProfiler.backendBuild();
+        if (!measured.equals(here)) {
+            throw new IllegalStateException("latency table: measured on '" + measured + "' but this JVM runs '" + here
+                    + "'; its times do not hold here. Profile again on this build (LatencyProfiler), or run on the"
+                    + " build the table was made on");
+        }
     }
 
     public List<E> entries() {

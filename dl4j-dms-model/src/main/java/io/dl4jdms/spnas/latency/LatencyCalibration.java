@@ -1,0 +1,177 @@
+package io.dl4jdms.spnas.latency;
+
+import io.dl4jdms.latency.CandidateLatencyTable;
+import io.dl4jdms.latency.LatencyProfiler;
+import io.dl4jdms.spnas.SuperkernelChoice;
+import io.dl4jdms.spnas.SuperkernelSpace;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * Fits a {@link CandidateLatencyTable}'s fixed part and scale on whole networks of the search space, so that
+ * {@code fixed + scale * sum of the blocks' entries} predicts what the whole network measures.
+ *
+ * <p>Why: a block timed alone is not the same block inside a network. Alone, its input and weights come cold
+ * from memory (the profiler runs dozens of other networks in between), and it pays a call's bookkeeping; inside a
+ * network, its input was written by the layer just before and is still in the caches. On the default supernet at
+ * batch 1 the blocks alone added up to about 1.35 times what they took inside the network, which is where a
+ * prediction 35% above the measured time came from. The calibration times a few whole networks of the space
+ * (the largest, the smallest, uniform choices in between and random ones), interleaved, after the same warm-up,
+ * and fits {@code measured = fixed + scale * sum} by least squares (with {@code fixed >= 0}). The stem, the head
+ * and the call overhead end up in {@code fixed}; the isolation effect in {@code scale}.
+ *
+ * <p>The facts of the fit go into the table's environment: {@code calibrationNetworks},
+ * {@code calibrationMaxError} (the largest relative error on the calibration networks) and
+ * {@code calibrationLeaveOneOutMaxError} (the same with each network left out of its own fit: the error to
+ * expect on a network the fit has not seen).
+ */
+public final class LatencyCalibration {
+
+    /** What a calibration measured and fitted. */
+    public record Fit(double fixedMs, double scale, double[] sumsMs, double[] measuredMs, double maxError,
+                      double leaveOneOutMaxError) {
+    }
+
+    private LatencyCalibration() {
+    }
+
+    /**
+     * The calibration networks' choices: the largest and the smallest candidate everywhere, the smallest with every
+     * skippable block skipped, a uniform middle choice, and {@code random} random choices (seeded).
+     */
+    public static List<Map<String, SuperkernelChoice>> choices(List<SearchableBlock> blocks, int random, long seed) {
+        List<Map<String, SuperkernelChoice>> out = new ArrayList<>();
+        out.add(uniform(blocks, 1.0, 1.0, false));
+        out.add(uniform(blocks, 0.0, 0.0, false));
+        out.add(uniform(blocks, 0.0, 0.0, true));
+        out.add(uniform(blocks, 0.5, 1.0, false));
+        Random rnd = new Random(seed);
+        for (int r = 0; r < random; r++) {
+            Map<String, SuperkernelChoice> m = new LinkedHashMap<>();
+            for (SearchableBlock b : blocks) {
+                SuperkernelSpace space = b.space();
+                boolean skip = space.skippable() && rnd.nextInt(4) == 0;
+                m.put(b.name(), skip ? space.choice(0, 0)
+                        : space.candidate(rnd.nextInt(space.shells().count()), rnd.nextInt(space.groups().count())));
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Map<String, SuperkernelChoice> uniform(List<SearchableBlock> blocks, double kernel, double ratio,
+                                                          boolean skip) {
+        Map<String, SuperkernelChoice> m = new LinkedHashMap<>();
+        for (SearchableBlock b : blocks) {
+            SuperkernelSpace space = b.space();
+            if (skip && space.skippable()) {
+                m.put(b.name(), space.choice(0, 0));
+            } else {
+                m.put(b.name(), space.candidate((int) Math.round(kernel * (space.shells().count() - 1)),
+                        (int) Math.round(ratio * (space.groups().count() - 1))));
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Times the whole networks of the given choices ({@code build} makes each network) on {@code input} with the
+     * profiler, fits the table's fixed part and scale, and returns the calibrated table and the fit.
+     */
+    public static Map.Entry<CandidateLatencyTable, Fit> calibrate(CandidateLatencyTable table, LatencyProfiler profiler,
+                                                                  List<Map<String, SuperkernelChoice>> choices,
+                                                                  Function<Map<String, SuperkernelChoice>, ComputationGraph> build,
+                                                                  INDArray input) {
+        if (choices.size() < 2) {
+            throw new IllegalArgumentException("latency calibration: at least 2 networks are needed, got "
+                    + choices.size());
+        }
+        List<ComputationGraph> networks = new ArrayList<>();
+        List<INDArray> inputs = new ArrayList<>();
+        double[] sums = new double[choices.size()];
+        for (int n = 0; n < choices.size(); n++) {
+            networks.add(build.apply(choices.get(n)));
+            inputs.add(input);
+            sums[n] = sumOfEntries(table, choices.get(n));
+        }
+        double[] measured = profiler.wholeNetworkTimes(networks, inputs);
+        Fit fit = fit(sums, measured);
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("calibrationNetworks", String.valueOf(choices.size()));
+        facts.put("calibrationMaxError", String.format(Locale.ROOT, "%.4f", fit.maxError()));
+        facts.put("calibrationLeaveOneOutMaxError", String.format(Locale.ROOT, "%.4f", fit.leaveOneOutMaxError()));
+        return Map.entry(table.withCalibration(fit.fixedMs(), fit.scale(), facts), fit);
+    }
+
+    /** The sum of the table's entries for the choices (the skip op's entry for a skipped block). */
+    public static double sumOfEntries(CandidateLatencyTable table, Map<String, SuperkernelChoice> choices) {
+        double sum = 0;
+        for (Map.Entry<String, SuperkernelChoice> e : choices.entrySet()) {
+            sum += table.entry(e.getKey()).ms(e.getValue());
+        }
+        return sum;
+    }
+
+    /**
+     * The least-squares fit of {@code measured = fixed + scale * sum} with {@code fixed >= 0} and
+     * {@code scale > 0}; when the sums do not spread (or the fit is not positive) the scale stays 1 and the fixed
+     * part is the mean difference.
+     */
+    public static Fit fit(double[] sums, double[] measured) {
+        double[] fs = fitCoefficients(sums, measured, -1);
+        double max = 0;
+        double leaveOneOut = 0;
+        for (int n = 0; n < sums.length; n++) {
+            max = Math.max(max, Math.abs((fs[0] + fs[1] * sums[n]) / measured[n] - 1));
+            if (sums.length > 2) {
+                double[] without = fitCoefficients(sums, measured, n);
+                leaveOneOut = Math.max(leaveOneOut, Math.abs((without[0] + without[1] * sums[n]) / measured[n] - 1));
+            }
+        }
+        return new Fit(fs[0], fs[1], sums.clone(), measured.clone(), max, sums.length > 2 ? leaveOneOut : Double.NaN);
+    }
+
+    /** {fixed, scale} fitted on all points but {@code leaveOut} (-1: none). */
+    private static double[] fitCoefficients(double[] x, double[] y, int leaveOut) {
+        double n = 0;
+        double sx = 0;
+        double sy = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (i != leaveOut) {
+                n++;
+                sx += x[i];
+                sy += y[i];
+            }
+        }
+        double mx = sx / n;
+        double my = sy / n;
+        double sxy = 0;
+        double sxx = 0;
+        double sxyOrigin = 0;
+        double sxxOrigin = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (i != leaveOut) {
+                sxy += (x[i] - mx) * (y[i] - my);
+                sxx += (x[i] - mx) * (x[i] - mx);
+                sxyOrigin += x[i] * y[i];
+                sxxOrigin += x[i] * x[i];
+            }
+        }
+        double scale = sxx > 1e-12 * Math.max(1e-12, mx * mx) ? sxy / sxx : Double.NaN;
+        double fixed = my - scale * mx;
+        if (!(scale > 0) || fixed < 0) {
+            // Through the origin (fixed = 0) if the intercept came out negative; scale 1 if the sums do not spread.
+            scale = fixed < 0 && sxxOrigin > 0 && sxyOrigin > 0 ? sxyOrigin / sxxOrigin : 1.0;
+            fixed = fixed < 0 && scale != 1.0 ? 0.0 : Math.max(0.0, my - mx);
+        }
+        return new double[] {fixed, scale};
+    }
+}
