@@ -24,6 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -141,7 +143,7 @@ class FastPathTest {
             return run(net, data);
         });
         assertClose("output vs float reference", reference.output, fastResult.output);
-        assertClose("gradient vs float reference", reference.gradient, fastResult.gradient);
+        assertGradientsClose("gradient vs float reference", reference, fastResult);
         assertEquals(reference.score, fastResult.score, TOLERANCE * Math.abs(reference.score), "score");
 
         Result doubles = onReferencePath(() -> {
@@ -151,10 +153,10 @@ class FastPathTest {
             return run(d, new DataSet(data.getFeatures().castTo(DataType.DOUBLE), data.getLabels().castTo(DataType.DOUBLE)));
         });
         assertClose("output vs double reference", doubles.output, fastResult.output);
-        assertClose("gradient vs double reference", doubles.gradient, fastResult.gradient);
+        assertGradientsClose("gradient vs double reference", doubles, fastResult);
     }
 
-    private record Result(INDArray output, INDArray gradient, double score) {
+    private record Result(INDArray output, INDArray gradient, Map<String, INDArray> byParameter, double score) {
     }
 
     private static Result run(ComputationGraph net, DataSet data) {
@@ -164,7 +166,9 @@ class FastPathTest {
         net.computeGradientAndScore();
         INDArray gradient = net.gradient().gradient().dup();
         assertTrue(gradient.amaxNumber().doubleValue() > 0, "the gradient is all zeros");
-        return new Result(output, gradient, net.score());
+        Map<String, INDArray> byParameter = new LinkedHashMap<>();
+        net.gradient().gradientForVariable().forEach((key, value) -> byParameter.put(key, value.dup()));
+        return new Result(output, gradient, byParameter, net.score());
     }
 
     /** Runs {@code body} with DL4J's helpers disabled and libnd4j's platform helpers off, then restores both. */
@@ -184,6 +188,24 @@ class FastPathTest {
                 System.setProperty(OneDnn.HELPERS_PROPERTY, before);
             }
         }
+    }
+
+    /** The whole gradient as {@link #assertClose}; a failure names the parameter that differs most. */
+    private static void assertGradientsClose(String what, Result expected, Result actual) {
+        double scale = expected.gradient.castTo(DataType.DOUBLE).amaxNumber().doubleValue();
+        String worst = "";
+        double worstDiff = -1;
+        for (Map.Entry<String, INDArray> e : expected.byParameter.entrySet()) {
+            INDArray other = actual.byParameter.get(e.getKey());
+            double diff = other == null ? Double.POSITIVE_INFINITY
+                    : other.castTo(DataType.DOUBLE).sub(e.getValue().castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+            if (diff > worstDiff) {
+                worstDiff = diff;
+                worst = e.getKey();
+            }
+        }
+        assertClose(what + " (largest difference in parameter " + worst + ": " + worstDiff + ", relative to the"
+                + " largest gradient value " + scale + ")", expected.gradient, actual.gradient);
     }
 
     /** max |actual - expected| <= TOLERANCE * max |expected| (relative to the largest value). */

@@ -8,6 +8,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** The implementation of {@link io.dl4jdms.layers.GatedResidual}: {@code x + m[:, block] * f(x)}. */
@@ -47,8 +48,13 @@ public class GatedResidual extends ParameterlessVertex {
                 epsilon.shape(), 'c');
         Broadcast.mul(epsilon, gate, epsilonBranch, 0);
         INDArray epsilonMask = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, mask.dataType(), mask.shape(), 'c');
-        long examples = epsilon.size(0);
-        INDArray perExample = epsilon.mul(branch).reshape(examples, epsilon.length() / examples).sum(1);
+        // dL/dgate[n] = sum over the example's values of eps * branch: one dot product per example.
+        int[] exampleAxes = new int[epsilon.rank() - 1];
+        for (int i = 0; i < exampleAxes.length; i++) {
+            exampleAxes[i] = i + 1;
+        }
+        INDArray perExample = ProductSums.sumOfProducts(epsilon, branch,
+                Nd4j.createUninitialized(epsilon.dataType(), epsilon.size(0)), exampleAxes);
         epsilonMask.get(NDArrayIndex.all(), NDArrayIndex.point(block)).assign(perExample);
         return new Pair<>(null, new INDArray[] {epsilonX, epsilonBranch, epsilonMask});
     }

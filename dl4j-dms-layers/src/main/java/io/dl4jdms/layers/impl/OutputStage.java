@@ -2,10 +2,13 @@ package io.dl4jdms.layers.impl;
 
 import io.dl4jdms.layers.OneDnn;
 import io.dl4jdms.layers.TopkParamInitializer;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.summarystats.Variance;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -36,6 +39,54 @@ final class OutputStage {
 
     /** What backprop through the stage yields: {@code dL/dz} and {@code dL/dmask_c = sum(eps * activation(...))}. */
     record Backprop(INDArray epsilonZ, double[] maskGradient) {
+    }
+
+    /**
+     * A training forward pass on the fast path, as its backprop needs it.
+     *
+     * @param z             the linear output
+     * @param preActivation the normalised {@code z} ({@code z} itself without normalisation)
+     * @param activated     {@code activation(preActivation)}, before the mask
+     * @param mean          the batch mean per channel (null without normalisation)
+     * @param variance      the batch variance per channel (null without normalisation)
+     * @param output        {@code mask * activated}, the layer's output
+     */
+    record Pass(INDArray z, INDArray preActivation, INDArray activated, INDArray mean, INDArray variance,
+                INDArray output) {
+    }
+
+    /**
+     * A layer's latest training pass on the fast path, kept from its forward pass for the backprop that follows.
+     * It is tied to the layer's input array: a backprop with another input (or after a forward pass that kept
+     * nothing) finds no pass and computes the forward pass again.
+     */
+    static final class KeptPass {
+        private INDArray input;
+        private Pass pass;
+
+        /** Keeps {@code pass}, computed for {@code input}. */
+        void keep(INDArray input, Pass pass) {
+            this.input = input;
+            this.pass = pass;
+        }
+
+        /** Drops the kept pass (a forward pass that keeps none, e.g. inference). */
+        void forget() {
+            keep(null, null);
+        }
+
+        /** The kept pass if it was computed for this input (the same array), handed over once; otherwise null. */
+        Pass take(INDArray input) {
+            Pass taken = input != null && input == this.input ? pass : null;
+            forget();
+            return taken;
+        }
+    }
+
+    /** Makes the arrays of a {@link Pass}: uninitialised, of the given type and shape. */
+    @FunctionalInterface
+    interface Allocator {
+        INDArray create(DataType type, long... shape);
     }
 
     private OutputStage() {
@@ -74,10 +125,45 @@ final class OutputStage {
     }
 
     /**
-     * Backprop through the stage (training mode: batch statistics). With batch normalisation it writes the
-     * gradients of {@code gamma} and {@code beta} into their views, and into those of the running mean and
-     * variance the pseudo-gradient that makes a NoOp updater take the moving-average step, as DL4J's
-     * {@code BatchNormalization} does.
+     * The training forward pass on the fast path ({@link #fastPath}): normalisation with the batch's statistics,
+     * activation and mask, each into an array of its own made by {@code allocate}, so that backprop can reuse
+     * them instead of computing the pass again. A layer gives DL4J's activations workspace as {@code allocate}
+     * (it lives until the network's backprop is done).
+     *
+     * @param z        the layer's linear output (kept, not modified)
+     * @param mask     the mask, one value per channel
+     * @param params   a parameter of the layer by key, as a vector
+     * @param allocate an uninitialised array of the given type and shape
+     */
+    static Pass train(INDArray z, INDArray mask, Settings settings, Function<String, INDArray> params,
+                      Allocator allocate) {
+        int axis = settings.channelAxis();
+        INDArray mean = null;
+        INDArray variance = null;
+        INDArray preActivation = z;
+        if (settings.batchNorm()) {
+            int[] reduce = reduceAxes(z, axis);
+            long channels = z.size(axis);
+            mean = allocate.create(z.dataType(), channels);
+            variance = allocate.create(z.dataType(), channels);
+            z.mean(mean, reduce);
+            Nd4j.exec(new Variance(z, variance, false, reduce));
+            preActivation = batchNorm(z, mean, variance, params, settings, allocate.create(z.dataType(), z.shape()));
+        }
+        INDArray activated = allocate.create(z.dataType(), z.shape()).assign(preActivation);
+        activated = settings.activation().getActivation(activated, true);
+        INDArray output = allocate.create(z.dataType(), z.shape());
+        Broadcast.mul(activated, mask, output, axis);
+        return new Pass(z, preActivation, activated, mean, variance, output);
+    }
+
+    /**
+     * Backprop through the stage (training mode: batch statistics), computing the forward pass again from
+     * {@code z}: on the fast path into a {@link Pass} given to {@link #backprop(Pass, INDArray, INDArray, Settings,
+     * Function, Function)}, otherwise as ND4J array expressions (the reference path, and always in double). With
+     * batch normalisation it writes the gradients of {@code gamma} and {@code beta} into their views, and into those
+     * of the running mean and variance the pseudo-gradient that makes a NoOp updater take the moving-average step,
+     * as DL4J's {@code BatchNormalization} does.
      *
      * @param z             the layer's linear output for this input (consumed: modified in place)
      * @param epsilon       dL/d(output)
@@ -87,15 +173,16 @@ final class OutputStage {
      */
     static Backprop backprop(INDArray z, INDArray epsilon, INDArray mask, Settings settings,
                              Function<String, INDArray> params, Function<String, INDArray> gradientViews) {
+        if (fastPath(z)) {
+            Pass pass = train(z, mask, settings, params, (type, shape) -> Nd4j.createUninitialized(type, shape));
+            return backprop(pass, epsilon, mask, settings, params, gradientViews);
+        }
         int axis = settings.channelAxis();
         int[] reduce = reduceAxes(z, axis);
         INDArray normalized = null;
         INDArray batchMean = null;
         INDArray batchVariance = null;
         INDArray preActivation = z;
-        if (settings.batchNorm() && fastPath(z)) {
-            return fastBackprop(z, epsilon, mask, settings, params, gradientViews, reduce);
-        }
         if (settings.batchNorm()) {
             batchMean = z.mean(reduce);
             batchVariance = z.var(false, reduce);
@@ -128,44 +215,46 @@ final class OutputStage {
     }
 
     /**
-     * Whether the normalisation runs as libnd4j's {@code batchnorm} / {@code batchnorm_bp} ops (oneDNN in the
-     * oneDNN build): float data and {@link OneDnn#active()}. Otherwise, and always in double precision, it runs as
-     * the ND4J array expressions above, the reference the fast path is tested against.
+     * Backprop through the stage from the arrays its training forward pass kept (the fast path): four passes over
+     * the activations. {@code dL/dm_c} is one dot product per channel, the mask product one broadcast multiply, the
+     * activation's derivative one op and the normalisation libnd4j's {@code batchnorm_bp}, which writes the
+     * gradients of {@code gamma} and {@code beta} straight into their views. The pass's pre-activation is consumed.
      */
-    private static boolean fastPath(INDArray z) {
-        return OneDnn.fastPathFor(z.dataType());
-    }
-
-    /** The fast path of {@link #backprop}: the same results through libnd4j's batch-norm ops. */
-    private static Backprop fastBackprop(INDArray z, INDArray epsilon, INDArray mask, Settings settings,
-                                         Function<String, INDArray> params, Function<String, INDArray> gradientViews,
-                                         int[] reduce) {
+    static Backprop backprop(Pass pass, INDArray epsilon, INDArray mask, Settings settings,
+                             Function<String, INDArray> params, Function<String, INDArray> gradientViews) {
         int axis = settings.channelAxis();
-        INDArray batchMean = z.mean(reduce);
-        INDArray batchVariance = z.var(false, reduce);
-        INDArray preActivation = batchNorm(z, batchMean, batchVariance, params, settings, z.ulike());
-        IActivation activation = settings.activation();
-        INDArray activated = activation.getActivation(preActivation.dup(), true);
-        double[] maskGradient = activated.muli(epsilon).sum(reduce).toDoubleVector();
+        INDArray z = pass.z();
+        INDArray maskGradientArray = Nd4j.createUninitialized(epsilon.dataType(), z.size(axis));
+        ProductSums.sumOfProducts(epsilon, pass.activated(), maskGradientArray, reduceAxes(z, axis));
+        double[] maskGradient = maskGradientArray.toDoubleVector();
         INDArray epsilonActivated = Broadcast.mul(epsilon, mask, epsilon.ulike(), axis);
-        INDArray epsilonPre = activation.backprop(preActivation, epsilonActivated).getFirst();
-
+        INDArray epsilonPre = settings.activation().backprop(pass.preActivation(), epsilonActivated).getFirst();
+        if (!settings.batchNorm()) {
+            return new Backprop(epsilonPre, maskGradient);
+        }
         INDArray epsilonZ = z.ulike();
-        INDArray dMean = batchMean.ulike();
-        INDArray dVariance = batchVariance.ulike();
-        INDArray dGamma = batchMean.ulike();
-        INDArray dBeta = batchMean.ulike();
+        INDArray dMean = pass.mean().ulike();
+        INDArray dVariance = pass.mean().ulike();
         Nd4j.exec(DynamicCustomOp.builder("batchnorm_bp")
-                .addInputs(z, batchMean, batchVariance, params.apply(TopkParamInitializer.GAMMA_KEY),
+                .addInputs(z, pass.mean(), pass.variance(), params.apply(TopkParamInitializer.GAMMA_KEY),
                         params.apply(TopkParamInitializer.BETA_KEY), epsilonPre)
-                .addOutputs(epsilonZ, dMean, dVariance, dGamma, dBeta)
+                .addOutputs(epsilonZ, dMean, dVariance, vectorView(gradientViews.apply(TopkParamInitializer.GAMMA_KEY)),
+                        vectorView(gradientViews.apply(TopkParamInitializer.BETA_KEY)))
                 .addIntegerArguments(1, 1, axis)
                 .addFloatingPointArguments(settings.epsilon())
                 .build());
-        gradientViews.apply(TopkParamInitializer.GAMMA_KEY).assign(dGamma);
-        gradientViews.apply(TopkParamInitializer.BETA_KEY).assign(dBeta);
-        runningStatisticSteps(batchMean, batchVariance, settings, params, gradientViews);
+        runningStatisticSteps(pass.mean(), pass.variance(), settings, params, gradientViews);
         return new Backprop(epsilonZ, maskGradient);
+    }
+
+    /**
+     * Whether the stage runs on the fast path: libnd4j's {@code batchnorm} / {@code batchnorm_bp} ops (oneDNN in the
+     * oneDNN build), the training pass kept for backprop. Float data and {@link OneDnn#active()}; otherwise, and
+     * always in double precision, it runs as the ND4J array expressions of {@link #backprop(INDArray, INDArray,
+     * INDArray, Settings, Function, Function)}, the reference the fast path is tested against.
+     */
+    static boolean fastPath(INDArray z) {
+        return OneDnn.fastPathFor(z.dataType());
     }
 
     /** {@code gamma * (x - mean) / sqrt(variance + epsilon) + beta} per channel into {@code out} (may be x). */
@@ -198,6 +287,16 @@ final class OutputStage {
     /** A parameter of a layer as a vector: its row-vector view reshaped. */
     static INDArray vector(INDArray param) {
         return param.reshape(param.length());
+    }
+
+    /** A gradient view as a vector that an op can write into: a view of the same memory, never a copy. */
+    private static INDArray vectorView(INDArray view) {
+        INDArray vector = Shape.newShapeNoCopy(view, new long[] {view.length()}, view.ordering() == 'f');
+        if (vector == null) {
+            throw new IllegalStateException("a gradient view of shape " + java.util.Arrays.toString(view.shape())
+                    + " cannot be written as a vector in place");
+        }
+        return vector;
     }
 
     /** {@code sqrt(variance + epsilon)}. */

@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.DepthwiseConvolution2DLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,6 +28,9 @@ public class SuperkernelDepthwise extends DepthwiseConvolution2DLayer implements
     /** The state of the latest convolution (forward, or the start of backprop). */
     private SuperkernelState state;
     private final PreOutputHandoff handoff = new PreOutputHandoff();
+    /** The training pass the forward pass kept for backprop, and the state it ran with. */
+    private final OutputStage.KeptPass kept = new OutputStage.KeptPass();
+    private SuperkernelState passState;
 
     public SuperkernelDepthwise(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -38,17 +42,39 @@ public class SuperkernelDepthwise extends DepthwiseConvolution2DLayer implements
         assertInputSet(false);
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray z = preOutput(training, false, workspaceMgr).getFirst();
-        return OutputStage.activate(z, training, state.channelMask(z.dataType()), outputSettings(), this::vector);
+        INDArray mask = state.channelMask(z.dataType());
+        if (training && OutputStage.fastPath(z)) {
+            OutputStage.Pass pass = OutputStage.train(z, mask, outputSettings(), this::vector,
+                    (type, shape) -> workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, type, shape, 'c'));
+            kept.keep(input, pass);
+            passState = state;
+            return pass.output();
+        }
+        kept.forget();
+        return OutputStage.activate(z, training, mask, outputSettings(), this::vector);
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        Pair<INDArray, INDArray> preOutput = preOutput(true, true, workspaceMgr);
-        SuperkernelState current = state;
-        INDArray z = preOutput.getFirst();
-        OutputStage.Backprop stage = OutputStage.backprop(z.dup(z.ordering()), epsilon,
-                current.channelMask(z.dataType()), outputSettings(), this::vector, key -> gradientViews.get(key));
+        OutputStage.Pass pass = kept.take(input);
+        Pair<INDArray, INDArray> preOutput;
+        SuperkernelState current;
+        OutputStage.Backprop stage;
+        if (pass != null) {
+            // The forward pass's state: the convolution ran with its effective kernel.
+            current = state = passState;
+            preOutput = new Pair<>(pass.z(), null);
+            stage = OutputStage.backprop(pass, epsilon, current.channelMask(pass.z().dataType()), outputSettings(),
+                    this::vector, key -> gradientViews.get(key));
+        } else {
+            preOutput = preOutput(true, true, workspaceMgr);
+            current = state;
+            INDArray z = preOutput.getFirst();
+            stage = OutputStage.backprop(z.dup(z.ordering()), epsilon, current.channelMask(z.dataType()),
+                    outputSettings(), this::vector, key -> gradientViews.get(key));
+        }
+        passState = null;
         Pair<Gradient, INDArray> result = handoff.during(preOutput,
                 () -> super.backpropGradient(stage.epsilonZ(), workspaceMgr));
 

@@ -29,16 +29,14 @@ public class TopkConv extends ConvolutionLayer implements TopkLayerSupport {
         assertInputSet(false);
         applyDropOutIfNecessary(training, workspaceMgr);
         INDArray z = preOutput(training, false, workspaceMgr).getFirst();
-        return output.activate(z, training);
+        return output.activate(z, training, input, workspaceMgr);
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        Pair<INDArray, INDArray> preOutput = preOutput(true, true, workspaceMgr);
-        INDArray z = preOutput.getFirst();
-        return output.backprop(z.dup(z.ordering()), epsilon,
-                epsilonZ -> handoff.during(preOutput, () -> super.backpropGradient(epsilonZ, workspaceMgr)));
+        return output.backprop(input, epsilon, () -> preOutput(true, true, workspaceMgr),
+                (preOutput, epsilonZ) -> handoff.during(preOutput, () -> super.backpropGradient(epsilonZ, workspaceMgr)));
     }
 
     @Override

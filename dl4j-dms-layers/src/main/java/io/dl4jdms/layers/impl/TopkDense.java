@@ -22,7 +22,7 @@ public class TopkDense extends OperatorBaseLayer<io.dl4jdms.layers.TopkDense> {
 
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        INDArray out = output.activate(preOutput(training, workspaceMgr), training);
+        INDArray out = output.activate(preOutput(training, workspaceMgr), training, input, workspaceMgr);
         if (maskArray != null) {
             applyMask(out);
         }
@@ -32,10 +32,8 @@ public class TopkDense extends OperatorBaseLayer<io.dl4jdms.layers.TopkDense> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        Pair<INDArray, INDArray> preOutput = preOutputWithPreNorm(true, true, workspaceMgr);
-        INDArray z = preOutput.getFirst();
-        return output.backprop(z.dup(z.ordering()), epsilon,
-                epsilonZ -> handoff.during(preOutput, () -> super.backpropGradient(epsilonZ, workspaceMgr)));
+        return output.backprop(input, epsilon, () -> preOutputWithPreNorm(true, true, workspaceMgr),
+                (preOutput, epsilonZ) -> handoff.during(preOutput, () -> super.backpropGradient(epsilonZ, workspaceMgr)));
     }
 
     @Override

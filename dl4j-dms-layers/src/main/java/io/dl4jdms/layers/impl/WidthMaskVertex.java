@@ -39,12 +39,14 @@ public class WidthMaskVertex extends ParameterlessVertex {
         INDArray epsilonX = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                 epsilon.shape(), 'c');
         Nd4j.exec(new MulOp(epsilon, broadcastable(mask, x), epsilonX));
-        INDArray product = epsilon.mul(x);
-        INDArray perChannel = x.rank() == 2 ? product
-                : product.sum(format == CNN2DFormat.NHWC ? new int[] {1, 2} : new int[] {2, 3});
+        // dL/dmask[n, c] = sum over the positions of eps * x: one dot product per example and channel.
         INDArray epsilonMask = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, mask.dataType(),
                 mask.shape(), 'c');
-        epsilonMask.assign(perChannel);
+        if (x.rank() == 2) {
+            Nd4j.exec(new MulOp(epsilon, x, epsilonMask));
+        } else {
+            ProductSums.sumOfProducts(epsilon, x, epsilonMask, format == CNN2DFormat.NHWC ? new int[] {1, 2} : new int[] {2, 3});
+        }
         return new Pair<>(null, new INDArray[] {epsilonX, epsilonMask});
     }
 
