@@ -1,10 +1,8 @@
 package io.dl4jdms.examples;
 
 import io.dl4jdms.export.SlimExporter;
-import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkConv;
 import io.dl4jdms.layers.TopkDense;
-import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.pipeline.SearchData;
@@ -72,21 +70,11 @@ public final class DmsMultiLayerNetworkExample {
         net.setListeners(new TaylorImportanceListener(), resource);
 
         // 4. Train as usual.
-        DataSetIterator train = data.train(32, 42);
-        for (int i = 0; i < iterations; i++) {
-            if (!train.hasNext()) {
-                train.reset();
-            }
-            net.fit(train.next());
-        }
-        for (OperatorState op : OperatorState.read(net)) {
-            System.out.printf("  %-8s keeps %d of %d%n", op.name(), op.keptSize(), op.size());
-        }
+        ExampleTraining.fit(net, data.train(32, 42), iterations);
+        ExampleTraining.printKeptSizes(net);
 
         // 5. Hard masks make the supernet compute what the slim network computes; export and save it.
-        for (TopkOperator op : OperatorState.operators(net)) {
-            op.setHardMask(true);
-        }
+        ExampleTraining.useHardMasks(net);
         MultiLayerNetwork slim = SlimExporter.export(net);
         double diff = SlimExporter.maxAbsDiffVsHardMasked(net, slim, data.testSet().getFeatures());
         ModelSerializer.writeModel(slim, slimModel, false);

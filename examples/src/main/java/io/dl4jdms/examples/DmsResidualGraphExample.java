@@ -2,9 +2,7 @@ package io.dl4jdms.examples;
 
 import io.dl4jdms.export.SlimExporter;
 import io.dl4jdms.graph.SearchGraphBuilder;
-import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkConv;
-import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.pipeline.SearchData;
@@ -26,7 +24,6 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -96,20 +93,10 @@ public final class DmsResidualGraphExample {
         ResourceLossListener resource = ResourceLossListener.builder(model).kind(ResourceKind.FLOPS)
                 .targetFraction(0.5).weight(5).geometricSchedule(iterations, 0.8).build();
         net.setListeners(new TaylorImportanceListener(), resource);
-        DataSetIterator train = data.train(32, 42);
-        for (int i = 0; i < iterations; i++) {
-            if (!train.hasNext()) {
-                train.reset();
-            }
-            net.fit(train.next());
-        }
-        for (OperatorState op : OperatorState.read(net)) {
-            System.out.printf("  %-8s keeps %d of %d%n", op.name(), op.keptSize(), op.size());
-        }
+        ExampleTraining.fit(net, data.train(32, 42), iterations);
+        ExampleTraining.printKeptSizes(net);
 
-        for (TopkOperator op : OperatorState.operators(net)) {
-            op.setHardMask(true);
-        }
+        ExampleTraining.useHardMasks(net);
         ComputationGraph slim = SlimExporter.export(net);
         double diff = SlimExporter.maxAbsDiffVsHardMasked(net, slim, data.testSet().getFeatures());
         ModelSerializer.writeModel(slim, slimModel, false);

@@ -1,6 +1,5 @@
 package io.dl4jdms.examples;
 
-import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.pipeline.SearchData;
@@ -10,7 +9,6 @@ import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 import java.io.File;
 import java.io.IOException;
@@ -61,16 +59,8 @@ public final class LatencyBudgetExample {
         ResourceLossListener resource = ResourceLossListener.builder(timed).kind(ResourceKind.LATENCY)
                 .targetFraction(target).weight(5).geometricSchedule(iterations, 0.8).build();
         net.setListeners(new TaylorImportanceListener(), resource);
-        DataSetIterator train = data.train(32, 42);
-        for (int i = 0; i < iterations; i++) {
-            if (!train.hasNext()) {
-                train.reset();
-            }
-            net.fit(train.next());
-        }
-        for (OperatorState op : OperatorState.read(net)) {
-            System.out.printf("  %-8s keeps %d of %d%n", op.name(), op.keptSize(), op.size());
-        }
+        ExampleTraining.fit(net, data.train(32, 42), iterations);
+        ExampleTraining.printKeptSizes(net);
         return new Result(supernetMs, timed.evaluate(ResourceKind.LATENCY).value(), target * supernetMs);
     }
 }
