@@ -76,8 +76,8 @@ public final class SearchZooNetwork {
                 PlainNetworkCounter.count(slim.getConfiguration(), ResourceKind.FLOPS, input),
                 stock.numParams(), slim.numParams());
         DataSet test = padded(data.testSet());
-        Evaluation evaluation = slim.evaluate(new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
-                test.batchBy(50)));
+        Evaluation evaluation = new Evaluation(FashionMnist.CLASSES);
+        evaluation.eval(test.getLabels(), slim.outputSingle(false, test.getFeatures()));
         System.out.printf("slim network test accuracy %.3f (a short search on a small subset)%n", evaluation.accuracy());
         if (output != null) {
             ModelSerializer.writeModel(slim, output, false);   // loads with ComputationGraph.load, no dl4j-dms needed
