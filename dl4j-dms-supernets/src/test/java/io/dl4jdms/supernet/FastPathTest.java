@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -73,6 +74,17 @@ class FastPathTest {
     @Test
     void resNetSupernetMatchesTheReferencePath() {
         compare(resnet(), 8, 3, 16, 16, 4);
+    }
+
+    /** The kept training pass without workspaces: its arrays are then plain detached arrays. */
+    @Test
+    void resNetSupernetWithoutWorkspacesMatchesTheReferencePath() {
+        compare(new ResNetSupernet.Builder().input(16, 16, 3).classes(4).stemWidth(8).stageWidths(8, 16)
+                .blocksPerStage(2, 2).strides(1, 2)
+                .globalConfiguration(new NeuralNetConfiguration.Builder().seed(12345).updater(new Adam(1e-3))
+                        .weightInit(WeightInit.RELU).trainingWorkspaceMode(WorkspaceMode.NONE)
+                        .inferenceWorkspaceMode(WorkspaceMode.NONE))
+                .build(), 8, 3, 16, 16, 4);
     }
 
     @Test
