@@ -196,6 +196,31 @@ class SpacesJsonTest {
     }
 
     @Test
+    void layerSpacesInsideArbitersMultiLayerSpace() throws Exception {
+        org.deeplearning4j.arbiter.MultiLayerSpace space = new org.deeplearning4j.arbiter.MultiLayerSpace.Builder()
+                .addLayer(denseSpace())
+                .addLayer(new org.deeplearning4j.arbiter.layers.OutputLayerSpace.Builder().nOut(3)
+                        .activation(Activation.SOFTMAX)
+                        .lossFunction(org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).build())
+                .setInputType(org.deeplearning4j.nn.conf.inputs.InputType.feedForward(20)).build();
+        org.deeplearning4j.arbiter.MultiLayerSpace read = org.deeplearning4j.arbiter.MultiLayerSpace.fromJson(space.toJson());
+        assertEquals(space.toJson(), read.toJson());
+        int n = index(space);
+        index(read);
+        double[] p = point(n, 3);
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration conf = space.getValue(p).getMultiLayerConfiguration();
+        // Every candidate gets a fresh seed from MultiLayerSpace; the layers are the same.
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration again = read.getValue(p).getMultiLayerConfiguration();
+        assertEquals(conf.getConf(0).getLayer(), again.getConf(0).getLayer());
+        assertEquals(conf.getConf(1).getLayer(), again.getConf(1).getLayer());
+        assertTrue(conf.getConf(0).getLayer() instanceof TopkDense);
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(conf);
+        net.init();
+        assertEquals(3, net.output(org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 20))
+                .size(1));
+    }
+
+    @Test
     void enumChoiceSpace() throws Exception {
         ParameterSpace<ResNetSupernet.BlockType> read = roundTrip(
                 EnumChoiceSpace.of(ResNetSupernet.BlockType.BASIC, ResNetSupernet.BlockType.BOTTLENECK));

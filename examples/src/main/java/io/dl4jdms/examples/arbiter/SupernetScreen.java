@@ -77,6 +77,7 @@ public final class SupernetScreen {
         int retrainEpochs = 1;
         double target = 0.5;
         Path out = Path.of("supernet-screen");
+        Path data = null;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -87,8 +88,10 @@ public final class SupernetScreen {
                 case "--retrain-epochs" -> retrainEpochs = Integer.parseInt(v);
                 case "--target" -> target = Double.parseDouble(v);
                 case "--out" -> out = Path.of(v);
+                case "--data" -> data = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; options: --candidates N "
-                        + "--minutes M --initialisations N --search-epochs N --retrain-epochs N --target F --out DIR");
+                        + "--minutes M --initialisations N --search-epochs N --retrain-epochs N --target F --out DIR "
+                        + "--data DIR");
             }
         }
         if (args.length % 2 != 0) {
@@ -106,7 +109,7 @@ public final class SupernetScreen {
 
         ComputationGraphConfiguration conf = ((GraphConfiguration) screen.best().reference().getResult().getCandidate()
                 .getValue()).getConfiguration();
-        ObjectNode result = search(conf, searchEpochs, retrainEpochs, target, out);
+        ObjectNode result = search(conf, SearchData.load(data, 42), searchEpochs, retrainEpochs, target, out);
         result.put("screenCandidates", screen.candidates().size());
         result.put("screenSeconds", screen.seconds());
         result.put("bestCandidate", screen.best().index());
@@ -118,9 +121,8 @@ public final class SupernetScreen {
     }
 
     /** A DMS search of {@code conf} with the public listeners, its slim network exported, retrained and tested. */
-    static ObjectNode search(ComputationGraphConfiguration conf, int searchEpochs, int retrainEpochs, double target,
-                             Path out) throws Exception {
-        SearchData data = SearchData.load(null, 42);
+    static ObjectNode search(ComputationGraphConfiguration conf, SearchData data, int searchEpochs, int retrainEpochs,
+                             double target, Path out) throws Exception {
         ComputationGraph supernet = new ComputationGraph(conf.clone());
         supernet.init();
         ResourceModel model = ResourceModel.of(supernet, INPUT);
