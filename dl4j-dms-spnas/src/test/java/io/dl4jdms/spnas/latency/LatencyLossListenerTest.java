@@ -116,4 +116,28 @@ class LatencyLossListenerTest {
         assertTrue(model.predictMs(net) <= 4.0, "predicted " + model.predictMs(net) + " ms, choices "
                 + LatencyModel.choices(net));
     }
+
+    /** Once the target is reached, no update takes the hard choices above it again (hold). */
+    @Test
+    void onceReachedTheTargetIsHeld() {
+        ComputationGraph net = new ComputationGraph(LatencyTestSupport.twoSuperkernels(false, new NoOp(), new Adam(0.05)));
+        net.init();
+        LatencyModel model = LatencyModel.of(LatencyTestSupport.table(net.getConfiguration()));
+        LatencyLossListener listener = LatencyLossListener.builder(model).weight(5).targetMs(5.0).build();
+        net.setListeners(listener);
+        DataSet data = data();
+        int i = 0;
+        while (i < 300 && !listener.reached()) {
+            net.fit(data);
+            i++;
+        }
+        assertTrue(listener.reached(), "reached within 300 iterations: " + model.predictMs(net));
+        for (int k = 0; k < 60; k++) {
+            net.fit(data);
+            assertTrue(model.predictMs(net) <= 5.0, "iteration " + k + " after reaching: " + model.predictMs(net)
+                    + " ms, " + LatencyModel.choices(net));
+        }
+        LatencyLossListener free = LatencyLossListener.builder(model).hold(false).build();
+        assertTrue(!free.reached() && free.revertedUpdates() == 0);
+    }
 }
