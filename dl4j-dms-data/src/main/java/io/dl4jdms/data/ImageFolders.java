@@ -6,10 +6,8 @@ import org.datavec.image.loader.NativeImageLoader;
 import org.datavec.image.recordreader.ImageRecordReader;
 import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -135,10 +133,10 @@ public final class ImageFolders {
         int c = channels > 0 ? channels : (int) first[1];
         int h = height > 0 ? height : (int) first[2];
         int w = width > 0 ? width : (int) first[3];
-        if (height == 0) {
-            checkSizes(trainFiles, h, w);
-            checkSizes(testFiles, h, w);
-        }
+        // Every file is decoded once before reading, so that a file DataVec cannot read, or one of another
+        // size when no size is given, is named.
+        checkImages(trainFiles, height == 0 ? h : -1, w);
+        checkImages(testFiles, height == 0 ? h : -1, w);
         return new Splits(load(trainFiles, classes, h, w, c), load(testFiles, classes, h, w, c), classes, h, w, c);
     }
 
@@ -180,11 +178,12 @@ public final class ImageFolders {
         }
     }
 
-    private static void checkSizes(List<List<Path>> filesPerClass, int height, int width) throws IOException {
+    /** Decodes every file; with {@code height >= 0} each must be {@code height x width}. */
+    private static void checkImages(List<List<Path>> filesPerClass, int height, int width) throws IOException {
         for (List<Path> files : filesPerClass) {
             for (Path file : files) {
                 long[] shape = probe(file);
-                if (shape[2] != height || shape[3] != width) {
+                if (height >= 0 && (shape[2] != height || shape[3] != width)) {
                     throw new IOException(file + " is " + shape[2] + "x" + shape[3] + "; every image must be "
                             + height + "x" + width + " (or give an image size to resize them to)");
                 }
@@ -197,30 +196,13 @@ public final class ImageFolders {
                                 int channels) throws IOException {
         List<URI> uris = new ArrayList<>();
         filesPerClass.forEach(files -> files.forEach(f -> uris.add(f.toUri())));
-        ImageRecordReader reader = new ImageRecordReader(height, width, channels, new ParentPathLabelGenerator()) {
-            @Override
-            public List<org.datavec.api.writable.Writable> next() {
-                try {
-                    return super.next();
-                } catch (RuntimeException e) {
-                    File file = currentFile;
-                    throw new IllegalStateException((file == null ? "an image" : file.toString())
-                            + " cannot be read: " + e.getMessage(), e);
-                }
-            }
-        };
+        ImageRecordReader reader = new ImageRecordReader(height, width, channels, new ParentPathLabelGenerator());
         reader.initialize(new CollectionInputSplit(uris));
         if (!reader.getLabels().equals(classes)) {
             throw new IllegalStateException("DataVec labels " + reader.getLabels() + " differ from the class folders "
                     + classes);
         }
-        try {
-            DataSet all = new RecordReaderDataSetIterator(reader, uris.size(), 1, classes.size()).next();
-            INDArray features = all.getFeatures().castTo(DataType.FLOAT);
-            INDArray labels = all.getLabels().castTo(DataType.FLOAT);
-            return new DataSet(features, labels);
-        } catch (IllegalStateException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        DataSet all = new RecordReaderDataSetIterator(reader, uris.size(), 1, classes.size()).next();
+        return new DataSet(all.getFeatures().castTo(DataType.FLOAT), all.getLabels().castTo(DataType.FLOAT));
     }
 }
