@@ -24,7 +24,7 @@ class SpnasCommandTest {
         for (int c = 0; c < 3; c++) {
             Path folder = Files.createDirectories(dir.resolve("class" + c));
             for (int i = 0; i < 5; i++) {
-                BufferedImage image = new BufferedImage(12, 12, BufferedImage.TYPE_INT_RGB);
+                BufferedImage image = new BufferedImage(12, 12, BufferedImage.TYPE_BYTE_GRAY);
                 for (int y = 0; y < 12; y++) {
                     for (int x = 0; x < 12; x++) {
                         int grey = Math.min(255, 60 * c + random.nextInt(80));
