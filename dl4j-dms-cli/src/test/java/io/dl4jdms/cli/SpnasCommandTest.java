@@ -66,6 +66,8 @@ class SpnasCommandTest {
                 "latency.json", "slim-model.zip"}) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
+        assertTrue(org.deeplearning4j.util.ModelSerializer.restoreNormalizerFromFile(out.resolve("slim-model.zip").toFile())
+                instanceof org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler, "the zip carries the normaliser");
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("Single-Path NAS report") && html.contains("<img src=\"latency.png\""), html);
     }
