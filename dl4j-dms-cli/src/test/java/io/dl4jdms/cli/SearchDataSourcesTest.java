@@ -41,7 +41,10 @@ class SearchDataSourcesTest {
 
     private static JsonNode searchAndCheck(Path out, String... dataOptions) throws Exception {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("search", "--out", out.toString(),
-                "--epochs", "1", "--retrain-epochs", "1", "--seed", "7"));
+                "--epochs", "1", "--seed", "7"));
+        if (!java.util.List.of(dataOptions).contains("--retrain-epochs")) {
+            args.addAll(java.util.List.of("--retrain-epochs", "1"));
+        }
         args.addAll(java.util.List.of(dataOptions));
         String[] r = DmsCommandTest.run(args.toArray(new String[0]));
         assertEquals("0", r[0], r[2]);
@@ -69,10 +72,16 @@ class SearchDataSourcesTest {
         return big;
     }
 
+    /** Trousers, sneakers and bags: three classes a short training tells apart. */
+    private static final java.util.Set<Integer> CLASSES = java.util.Set.of(1, 7, 8);
+
     private static void writePngs(DataSet set, Path directory, int size) throws Exception {
         for (int i = 0; i < set.numExamples(); i++) {
             DataSet one = set.get(i);
             int label = one.getLabels().argMax(1).getInt(0);
+            if (!CLASSES.contains(label)) {
+                continue;
+            }
             Path folder = Files.createDirectories(directory.resolve("c" + label));
             ImageIO.write(colour(one, size), "png", folder.resolve(String.format(Locale.ROOT, "%04d.png", i)).toFile());
         }
@@ -80,13 +89,15 @@ class SearchDataSourcesTest {
 
     @Test
     void colourPngFoldersOfAnotherSizeAreSearchedAndTheSlimZipRestoresWithPlainDl4j(@TempDir Path dir) throws Exception {
-        FashionMnist subset = FashionMnist.embedded().subset(12, 6, 5);
+        FashionMnist subset = FashionMnist.embedded().subset(20, 10, 5);
         Path data = dir.resolve("png");
         writePngs(subset.trainSet(), data.resolve("train"), 32);
         writePngs(subset.testSet(), data.resolve("test"), 32);
         Path out = dir.resolve("out");
-        JsonNode summary = searchAndCheck(out, "--data", data.toString());
+        JsonNode summary = searchAndCheck(out, "--data", data.toString(), "--retrain-epochs", "10");
         assertTrue(summary.get("data").asText().contains("32x32x3"), summary.get("data").asText());
+        double recorded = summary.get("slim").get("testAccuracy").asDouble();
+        assertTrue(recorded > 0.5, "a slim network above chance (1/3) makes the comparison below telling: " + recorded);
 
         // Only DL4J and DataVec from here on: restore the model and its normaliser, read the test folder.
         Path zip = out.resolve("slim-model.zip");
@@ -95,10 +106,10 @@ class SearchDataSourcesTest {
         assertInstanceOf(ImagePreProcessingScaler.class, normalizer);
         ImageRecordReader reader = new ImageRecordReader(32, 32, 3, new ParentPathLabelGenerator());
         reader.initialize(new FileSplit(data.resolve("test").toFile(), NativeImageLoader.ALLOWED_FORMATS));
-        DataSetIterator test = new RecordReaderDataSetIterator(reader, 16, 1, 10);
+        DataSetIterator test = new RecordReaderDataSetIterator(reader, 16, 1, CLASSES.size());
         test.setPreProcessor(normalizer);
         double accuracy = restored.evaluate(test).accuracy();
-        assertEquals(summary.get("slim").get("testAccuracy").asDouble(), accuracy, 1e-9);
+        assertEquals(recorded, accuracy, 1e-9);
     }
 
     @Test
