@@ -97,7 +97,7 @@ class SearchDataSourcesTest {
         JsonNode summary = searchAndCheck(out, "--data", data.toString(), "--retrain-epochs", "10");
         assertTrue(summary.get("data").asText().contains("32x32x3"), summary.get("data").asText());
         double recorded = summary.get("slim").get("testAccuracy").asDouble();
-        assertTrue(recorded > 0.5, "a slim network above chance (1/3) makes the comparison below telling: " + recorded);
+        assertTrue(recorded > 0.4, "a slim network above chance (1/3) makes the comparison below telling: " + recorded);
 
         // Only DL4J and DataVec from here on: restore the model and its normaliser, read the test folder.
         Path zip = out.resolve("slim-model.zip");
