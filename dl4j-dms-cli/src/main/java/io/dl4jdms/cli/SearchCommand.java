@@ -1,5 +1,6 @@
 package io.dl4jdms.cli;
 
+import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.search.DmsSearch;
 import io.dl4jdms.search.Pipeline;
 import io.dl4jdms.search.SearchOutcome;
@@ -16,7 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Searches widths and depths of a ResNet-style supernet for a FLOPs or parameter budget, "
                 + "exports the slim network, retrains and evaluates it against a uniformly scaled baseline, "
-                + "and writes a report. With no options: the embedded Fashion-MNIST subset, 50% of the supernet's FLOPs.")
+                + "and writes a report; with --csv an MLP supernet of a table. With no options: the embedded Fashion-MNIST subset, "
+                + "50% of the supernet's FLOPs.")
 final class SearchCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -53,22 +55,24 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SearchSettings settings;
+        SearchData loaded;
         try {
             if (targetFlops != null && targetParams != null) {
                 throw new IllegalArgumentException("give --target-flops or --target-params, not both");
             }
             SearchSettings.Builder builder = SearchSettings.builder().pipeline(Pipeline.parse(pipeline)).out(out)
-                    .data(data.checked()).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed);
+                    .data(data.source()).dataOptions(data.options()).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed);
             if (targetParams != null) {
                 builder.targetParams(targetParams);
             } else if (targetFlops != null) {
                 builder.targetFlops(targetFlops);
             }
             settings = builder.build();
+            loaded = data.load(seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        SearchOutcome outcome = new DmsSearch(settings, new ProgressBarProgress(), System.out::println).run();
+        SearchOutcome outcome = new DmsSearch(settings, new ProgressBarProgress(), System.out::println).run(loaded);
         System.out.printf(Locale.ROOT, "supernet %.0f FLOPs, target %.0f, slim %.0f (%.1f%% of the supernet)%n",
                 outcome.supernetFlops, outcome.targetFlops, outcome.slimFlops, 100 * outcome.slimFlops / outcome.supernetFlops);
         System.out.printf(Locale.ROOT, "slim test accuracy %.4f, uniform baseline %.4f at %.0f FLOPs%n",

@@ -24,7 +24,7 @@ class SpnasCommandTest {
         for (int c = 0; c < 3; c++) {
             Path folder = Files.createDirectories(dir.resolve("class" + c));
             for (int i = 0; i < 5; i++) {
-                BufferedImage image = new BufferedImage(12, 12, BufferedImage.TYPE_INT_RGB);
+                BufferedImage image = new BufferedImage(12, 12, BufferedImage.TYPE_BYTE_GRAY);
                 for (int y = 0; y < 12; y++) {
                     for (int x = 0; x < 12; x++) {
                         int grey = Math.min(255, 60 * c + random.nextInt(80));
@@ -66,6 +66,8 @@ class SpnasCommandTest {
                 "latency.json", "slim-model.zip"}) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
+        assertTrue(org.deeplearning4j.util.ModelSerializer.restoreNormalizerFromFile(out.resolve("slim-model.zip").toFile())
+                instanceof org.nd4j.linalg.dataset.api.preprocessor.ImagePreProcessingScaler, "the zip carries the normaliser");
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("Single-Path NAS report") && html.contains("<img src=\"latency.png\""), html);
     }

@@ -1,44 +1,61 @@
 package io.dl4jdms.data;
 
+import org.datavec.api.io.labels.ParentPathLabelGenerator;
+import org.datavec.api.split.CollectionInputSplit;
+import org.datavec.image.loader.NativeImageLoader;
+import org.datavec.image.recordreader.ImageRecordReader;
+import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Reads a folder of class-named image folders (the layout DataVec's {@code ParentPathLabelGenerator}
- * reads): {@code DIR/<class>/*.png}, or {@code DIR/train/<class>/...} and {@code DIR/test/<class>/...}.
- * Without train/test folders, a fifth of each class (chosen by the seed) is the test split. Images are
- * read with {@code javax.imageio} (PNG, JPEG, BMP, GIF), turned grey and scaled to [0, 1]; all must have
- * the size of the first one.
+ * Reads a folder of class-named image folders with DataVec ({@link ImageRecordReader},
+ * {@link ParentPathLabelGenerator}, {@link RecordReaderDataSetIterator}): {@code DIR/<class>/*.png}, or
+ * {@code DIR/train/<class>/...} and {@code DIR/test/<class>/...}. Without train/test folders a fraction of
+ * each class (chosen by the seed) is the test split. Every format DataVec's {@link NativeImageLoader}
+ * reads (PNG, JPEG, BMP, GIF, TIFF, ...) is accepted; other files are ignored.
+ *
+ * <p>Features are NCHW float pixel values in [0, 255], as DataVec reads them: scale them with
+ * {@code ImagePreProcessingScaler}. With a size, every image is resized to it; without one, every image
+ * must have the size of the first one. Without a channel count, that of the first image is used
+ * (1 grey, 3 colour); with one, images are converted to it.
  */
 public final class ImageFolders {
 
-    /** Images and one-hot labels of both splits, with the class names in label order. */
+    /** The part of each class folder that becomes the test split when there are no train/test folders. */
+    public static final double DEFAULT_TEST_FRACTION = 0.2;
+
+    private static final Set<String> FORMATS = Set.of(NativeImageLoader.ALLOWED_FORMATS);
+
+    /** Images (raw pixel values) and one-hot labels of both splits, with the class names in label order. */
     public static final class Splits {
         public final DataSet train;
         public final DataSet test;
         public final List<String> classes;
         public final int height;
         public final int width;
+        public final int channels;
 
-        Splits(DataSet train, DataSet test, List<String> classes, int height, int width) {
+        Splits(DataSet train, DataSet test, List<String> classes, int height, int width, int channels) {
             this.train = train;
             this.test = test;
             this.classes = classes;
             this.height = height;
             this.width = width;
+            this.channels = channels;
         }
     }
 
@@ -52,8 +69,31 @@ public final class ImageFolders {
         }
     }
 
-    /** Reads the folders; errors name the directory or file at fault. */
+    /** Reads the folders at the first image's size and channels, a fifth of each class as test split. */
     public static Splits read(Path directory, long seed) throws IOException {
+        return read(directory, 0, 0, 0, DEFAULT_TEST_FRACTION, seed);
+    }
+
+    /**
+     * Reads the folders; errors name the directory, file or value at fault.
+     *
+     * @param height       image height to resize to; 0 (with width 0) for the first image's size, which all must have
+     * @param width        image width to resize to, or 0
+     * @param channels     1 (grey) or 3 (colour); 0 for the first image's
+     * @param testFraction the part of each class held out for testing when there are no train/test folders, in (0, 1)
+     */
+    public static Splits read(Path directory, int height, int width, int channels, double testFraction, long seed)
+            throws IOException {
+        if ((height > 0) != (width > 0) || height < 0 || width < 0) {
+            throw new IllegalArgumentException("image size must be two positive numbers (or neither), got "
+                    + height + "x" + width);
+        }
+        if (channels != 0 && channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (colour), got " + channels);
+        }
+        if (!(testFraction > 0 && testFraction < 1)) {
+            throw new IllegalArgumentException("test fraction must be in (0, 1), got " + testFraction);
+        }
         Path train = directory.resolve("train");
         Path test = directory.resolve("test");
         List<String> classes;
@@ -80,8 +120,8 @@ public final class ImageFolders {
                             + files.size() + " image; at least 2 are needed to split off a test image");
                 }
                 List<Path> shuffled = new ArrayList<>(files);
-                java.util.Collections.shuffle(shuffled, random);
-                int testCount = Math.max(1, shuffled.size() / 5);
+                Collections.shuffle(shuffled, random);
+                int testCount = Math.min(shuffled.size() - 1, Math.max(1, (int) Math.round(shuffled.size() * testFraction)));
                 testFiles.add(shuffled.subList(0, testCount));
                 trainFiles.add(shuffled.subList(testCount, shuffled.size()));
             }
@@ -89,9 +129,15 @@ public final class ImageFolders {
         if (classes.size() < 2) {
             throw new IOException(directory + ": needs at least 2 class folders, found " + classes);
         }
-        int[] size = size(trainFiles.get(0).get(0));
-        return new Splits(dataSet(trainFiles, classes.size(), size), dataSet(testFiles, classes.size(), size),
-                classes, size[0], size[1]);
+        long[] first = probe(trainFiles.get(0).get(0));
+        int c = channels > 0 ? channels : (int) first[1];
+        int h = height > 0 ? height : (int) first[2];
+        int w = width > 0 ? width : (int) first[3];
+        // Every file is decoded once before reading, so that a file DataVec cannot read, or one of another
+        // size when no size is given, is named.
+        checkImages(trainFiles, height == 0 ? h : -1, w);
+        checkImages(testFiles, height == 0 ? h : -1, w);
+        return new Splits(load(trainFiles, classes, h, w, c), load(testFiles, classes, h, w, c), classes, h, w, c);
     }
 
     private static List<String> classNames(Path directory) throws IOException {
@@ -101,13 +147,21 @@ public final class ImageFolders {
         }
     }
 
+    private static boolean isImage(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && FORMATS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
     private static List<List<Path>> files(Path directory, List<String> classes) throws IOException {
         List<List<Path>> out = new ArrayList<>();
         for (String c : classes) {
             try (Stream<Path> children = Files.list(directory.resolve(c))) {
-                List<Path> images = children.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+                List<Path> images = children.filter(Files::isRegularFile).filter(ImageFolders::isImage).sorted()
+                        .collect(Collectors.toList());
                 if (images.isEmpty()) {
-                    throw new IOException("class folder " + directory.resolve(c) + " holds no images");
+                    throw new IOException("class folder " + directory.resolve(c) + " holds no images (formats "
+                            + new java.util.TreeSet<>(FORMATS) + ")");
                 }
                 out.add(images);
             }
@@ -115,45 +169,40 @@ public final class ImageFolders {
         return out;
     }
 
-    private static int[] size(Path file) throws IOException {
-        BufferedImage image = image(file);
-        return new int[] {image.getHeight(), image.getWidth()};
-    }
-
-    private static BufferedImage image(Path file) throws IOException {
-        BufferedImage image = ImageIO.read(file.toFile());
-        if (image == null) {
-            throw new IOException(file + " is not an image javax.imageio can read");
+    /** The shape {@code [1, channels, height, width]} of an image as DataVec decodes it, unresized. */
+    private static long[] probe(Path file) throws IOException {
+        try {
+            return new NativeImageLoader().asMatrix(file.toFile()).shape();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + " is not an image DataVec can read: " + e.getMessage(), e);
         }
-        return image;
     }
 
-    private static DataSet dataSet(List<List<Path>> filesPerClass, int classes, int[] size) throws IOException {
-        int n = filesPerClass.stream().mapToInt(List::size).sum();
-        int pixels = size[0] * size[1];
-        float[] features = new float[n * pixels];
-        float[] labels = new float[n * classes];
-        int i = 0;
-        for (int c = 0; c < filesPerClass.size(); c++) {
-            for (Path file : filesPerClass.get(c)) {
-                BufferedImage image = image(file);
-                if (image.getHeight() != size[0] || image.getWidth() != size[1]) {
-                    throw new IOException(file + " is " + image.getHeight() + "x" + image.getWidth()
-                            + "; every image must be " + size[0] + "x" + size[1]);
+    /** Decodes every file; with {@code height >= 0} each must be {@code height x width}. */
+    private static void checkImages(List<List<Path>> filesPerClass, int height, int width) throws IOException {
+        for (List<Path> files : filesPerClass) {
+            for (Path file : files) {
+                long[] shape = probe(file);
+                if (height >= 0 && (shape[2] != height || shape[3] != width)) {
+                    throw new IOException(file + " is " + shape[2] + "x" + shape[3] + "; every image must be "
+                            + height + "x" + width + " (or give an image size to resize them to)");
                 }
-                for (int y = 0; y < size[0]; y++) {
-                    for (int x = 0; x < size[1]; x++) {
-                        int rgb = image.getRGB(x, y);
-                        float grey = (((rgb >> 16) & 0xFF) + ((rgb >> 8) & 0xFF) + (rgb & 0xFF)) / (3f * 255f);
-                        features[i * pixels + y * size[1] + x] = grey;
-                    }
-                }
-                labels[i * classes + c] = 1f;
-                i++;
             }
         }
-        INDArray x = Nd4j.create(features, new long[] {n, 1, size[0], size[1]}, DataType.FLOAT);
-        INDArray y = Nd4j.create(labels, new long[] {n, classes}, DataType.FLOAT);
-        return new DataSet(x, y);
+    }
+
+    /** The images of one split through ImageRecordReader and RecordReaderDataSetIterator, in one DataSet. */
+    private static DataSet load(List<List<Path>> filesPerClass, List<String> classes, int height, int width,
+                                int channels) throws IOException {
+        List<URI> uris = new ArrayList<>();
+        filesPerClass.forEach(files -> files.forEach(f -> uris.add(f.toUri())));
+        ImageRecordReader reader = new ImageRecordReader(height, width, channels, new ParentPathLabelGenerator());
+        reader.initialize(new CollectionInputSplit(uris));
+        if (!reader.getLabels().equals(classes)) {
+            throw new IllegalStateException("DataVec labels " + reader.getLabels() + " differ from the class folders "
+                    + classes);
+        }
+        DataSet all = new RecordReaderDataSetIterator(reader, uris.size(), 1, classes.size()).next();
+        return new DataSet(all.getFeatures().castTo(DataType.FLOAT), all.getLabels().castTo(DataType.FLOAT));
     }
 }

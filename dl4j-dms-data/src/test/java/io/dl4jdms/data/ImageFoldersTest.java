@@ -38,12 +38,12 @@ class ImageFoldersTest {
         assertEquals(java.util.Arrays.asList("cat", "dog"), splits.classes);
         assertEquals(16, splits.train.numExamples());
         assertEquals(4, splits.test.numExamples());
-        assertArrayEquals(new long[] {16, 1, 6, 6}, splits.train.getFeatures().shape());
-        // cats are white (label 0), dogs black (label 1)
+        assertArrayEquals(new long[] {16, 3, 6, 6}, splits.train.getFeatures().shape()); // RGB files: 3 channels
+        // cats are white (label 0), dogs black (label 1); DataVec gives pixel values 0..255
         for (int i = 0; i < 16; i++) {
             double pixel = splits.train.getFeatures().getDouble(i, 0, 3, 3);
             int label = splits.train.getLabels().getRow(i).argMax().getInt(0);
-            assertEquals(label == 0 ? 1.0 : 0.0, pixel, 1e-6);
+            assertEquals(label == 0 ? 255.0 : 0.0, pixel, 1e-6);
         }
     }
 
@@ -56,7 +56,33 @@ class ImageFoldersTest {
         ImageFolders.Splits splits = ImageFolders.read(dir, 1);
         assertEquals(2, splits.train.numExamples());
         assertEquals(2, splits.test.numExamples());
-        assertEquals(30 / 255.0, splits.test.getFeatures().getDouble(0, 0, 0, 0), 1e-6);
+        assertEquals(30, splits.test.getFeatures().getDouble(0, 0, 0, 0), 1e-6);
+    }
+
+    @Test
+    void colourImagesAreResizedAndKeepTheirChannels(@TempDir Path dir) throws IOException {
+        for (int i = 0; i < 3; i++) {
+            BufferedImage image = new BufferedImage(12, 8, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < 8; y++) {
+                for (int x = 0; x < 12; x++) {
+                    image.setRGB(x, y, (200 << 16) | (100 << 8) | 50);
+                }
+            }
+            for (String c : new String[] {"red", "other"}) {
+                Files.createDirectories(dir.resolve(c));
+                ImageIO.write(image, "png", dir.resolve(c + "/" + i + ".png").toFile());
+            }
+        }
+        ImageFolders.Splits own = ImageFolders.read(dir, 0, 0, 0, 0.34, 3);
+        assertArrayEquals(new long[] {4, 3, 8, 12}, own.train.getFeatures().shape());
+        assertEquals(2, own.test.numExamples());
+        ImageFolders.Splits resized = ImageFolders.read(dir, 6, 5, 3, 0.34, 3);
+        assertArrayEquals(new long[] {4, 3, 6, 5}, resized.train.getFeatures().shape());
+        // DataVec (OpenCV) keeps BGR order: channel 0 blue, 2 red
+        assertEquals(50, resized.train.getFeatures().getDouble(0, 0, 2, 2), 1.0);
+        assertEquals(200, resized.train.getFeatures().getDouble(0, 2, 2, 2), 1.0);
+        ImageFolders.Splits grey = ImageFolders.read(dir, 0, 0, 1, 0.34, 3);
+        assertArrayEquals(new long[] {4, 1, 8, 12}, grey.train.getFeatures().shape());
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.dl4jdms.export.SlimExporter;
 import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
+import io.dl4jdms.supernet.MlpSupernet;
 import io.dl4jdms.supernet.ResNetSupernet;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,7 +18,9 @@ import org.nd4j.linalg.learning.config.Adam;
  * The supernet of the {@code dms search} command: a {@link ResNetSupernet} sized for 28x28 images on a
  * CPU (a stride-2 stem of 12 channels, then three stages of two basic blocks, 12-24-48 channels, strides
  * 1-2-2), in float, trained with {@code Adam(3e-3)}; and the uniformly width-scaled baseline the report
- * compares the searched network with. Widths and block counts scale with the multipliers.
+ * compares the searched network with. Widths and block counts scale with the multipliers. For a table
+ * (feed-forward data) it is an {@link MlpSupernet} of two hidden {@code TopkDense} layers of 64 (widths
+ * only; the depth multiplier does not apply).
  */
 public final class DefaultSupernet {
 
@@ -27,6 +30,7 @@ public final class DefaultSupernet {
     static final int[] STAGE_BLOCKS = {2, 2, 2};
     static final int[] STRIDES = {1, 2, 2};
     static final double LEARNING_RATE = 3e-3;
+    static final int[] MLP_WIDTHS = {64, 64};
 
     private DefaultSupernet() {
     }
@@ -42,9 +46,13 @@ public final class DefaultSupernet {
         }
     }
 
-    /** The supernet's configuration for the data's image size and classes. */
+    /** The supernet's configuration for the data's image size (or features) and classes. */
     static ComputationGraphConfiguration configuration(SearchData data, double widthMultiplier,
                                                        double depthMultiplier, long seed) {
+        if (!data.isImages()) {
+            return new MlpSupernet.Builder().inputs(data.features()).classes(data.classes()).hiddenWidths(MLP_WIDTHS)
+                    .widthMultiplier(widthMultiplier).globalConfiguration(global(seed)).build();
+        }
         return configuration(data.height(), data.width(), data.channels(), data.classes(), widthMultiplier,
                 depthMultiplier, seed);
     }
@@ -58,9 +66,13 @@ public final class DefaultSupernet {
                 .stemWidth(STEM_WIDTH).stemStride(STEM_STRIDE)
                 .stageWidths(STAGE_WIDTHS).blocksPerStage(STAGE_BLOCKS).strides(STRIDES)
                 .widthMultiplier(widthMultiplier).depthMultiplier(depthMultiplier)
-                .globalConfiguration(new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(LEARNING_RATE))
-                        .weightInit(WeightInit.RELU).dataType(DataType.FLOAT))
+                .globalConfiguration(global(seed))
                 .build();
+    }
+
+    private static NeuralNetConfiguration.Builder global(long seed) {
+        return new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(LEARNING_RATE))
+                .weightInit(WeightInit.RELU).dataType(DataType.FLOAT);
     }
 
     /**

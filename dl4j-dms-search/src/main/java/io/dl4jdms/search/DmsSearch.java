@@ -68,8 +68,13 @@ public final class DmsSearch {
         this.log = log;
     }
 
-    /** Runs the whole pipeline on data already loaded (the settings' data directory is then ignored). */
-    SearchOutcome run(SearchData data) throws IOException {
+    /**
+     * Runs the whole pipeline on data already loaded, e.g. a user's own iterators
+     * ({@link SearchData#of}); the settings' data directory is then ignored. Images search the ResNet
+     * supernet, tables ({@code InputType.feedForward}) an MLP supernet of {@code TopkDense} layers; the
+     * data's normaliser is saved in {@code slim-model.zip}.
+     */
+    public SearchOutcome run(SearchData data) throws IOException {
         return run(() -> data);
     }
 
@@ -88,7 +93,7 @@ public final class DmsSearch {
         Files.createDirectories(settings.out);
         log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
-        InputType input = InputType.convolutional(data.height(), data.width(), data.channels());
+        InputType input = data.inputType();
         ResourceKind kind = settings.targetsParams() ? ResourceKind.PARAMS : ResourceKind.FLOPS;
 
         SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
@@ -168,6 +173,9 @@ public final class DmsSearch {
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(retrained, data);
         Path slimModel = settings.out.resolve("slim-model.zip");
         ModelSerializer.writeModel(retrained, slimModel.toFile(), true);
+        if (data.normalizer() != null) {
+            ModelSerializer.addNormalizerToModel(slimModel.toFile(), data.normalizer());
+        }
         provenance.writeInto(slimModel);
 
         DefaultSupernet.Baseline baseline = DefaultSupernet.uniformBaseline(data, outcome.slimFlops, settings.widthMultiplier,

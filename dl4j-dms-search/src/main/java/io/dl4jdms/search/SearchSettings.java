@@ -29,8 +29,10 @@ public final class SearchSettings implements PipelineSettings {
     public final double widthMultiplier;
     public final double depthMultiplier;
     public final double resourceWeight;
-    /** A directory of IDX files or of class-named image folders; null for the embedded subset. */
+    /** A directory of IDX files or of class-named image folders, or a CSV file; null for the embedded subset. */
     public final Path data;
+    /** How the data is read besides its path (e.g. {@code "imageSize=32x32 channels=3"}); empty for the defaults. */
+    public final String dataOptions;
     public final Path out;
 
     private SearchSettings(Builder b) {
@@ -47,6 +49,7 @@ public final class SearchSettings implements PipelineSettings {
         this.depthMultiplier = b.depthMultiplier;
         this.resourceWeight = b.resourceWeight;
         this.data = b.data;
+        this.dataOptions = b.dataOptions;
         this.out = b.out;
     }
 
@@ -97,6 +100,9 @@ public final class SearchSettings implements PipelineSettings {
         m.put("depthMultiplier", depthMultiplier);
         m.put("resourceWeight", resourceWeight);
         m.put("data", data == null ? "embedded" : data.toAbsolutePath().normalize().toString());
+        if (!dataOptions.isEmpty()) {
+            m.put("dataOptions", dataOptions);
+        }
         return m;
     }
 
@@ -125,6 +131,7 @@ public final class SearchSettings implements PipelineSettings {
         private double depthMultiplier = 1.0;
         private double resourceWeight = 5.0;
         private Path data;
+        private String dataOptions = "";
         private Path out = Paths.get("dms-out");
 
         public Builder pipeline(Pipeline pipeline) {
@@ -201,6 +208,12 @@ public final class SearchSettings implements PipelineSettings {
         /** A data directory; null for the embedded Fashion-MNIST subset. */
         public Builder data(Path data) {
             this.data = data;
+            return this;
+        }
+
+        /** How the data is read besides its path (part of the checkpoint's identity); empty for the defaults. */
+        public Builder dataOptions(String options) {
+            this.dataOptions = options == null ? "" : options;
             return this;
         }
 

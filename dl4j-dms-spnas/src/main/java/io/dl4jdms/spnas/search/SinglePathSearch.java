@@ -509,6 +509,9 @@ public final class SinglePathSearch {
                 outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
         ModelSerializer.writeModel(slim, slimModel.toFile(), true);
+        if (data.normalizer() != null) {
+            ModelSerializer.addNormalizerToModel(slimModel.toFile(), data.normalizer());
+        }
         provenance.writeInto(slimModel);
         outcome.totalSeconds = (System.nanoTime() - start) / 1e9;
         SinglePathReport.write(outcome, outputDirectory);
