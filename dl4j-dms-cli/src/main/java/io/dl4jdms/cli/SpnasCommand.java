@@ -1,5 +1,6 @@
 package io.dl4jdms.cli;
 
+import io.dl4jdms.checkpoint.OutputDirectory;
 import io.dl4jdms.search.report.ReportWriter;
 import io.dl4jdms.spnas.search.SinglePathOutcome;
 import io.dl4jdms.spnas.search.SinglePathSearch;
@@ -92,6 +93,7 @@ final class SpnasCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        OutputDirectory.check(out);
         SinglePathOutcome outcome = search.run(out);
         PrintWriter print = spec.commandLine().getOut();
         print.printf(Locale.ROOT, "latency: target %.3f ms, predicted %.3f ms, measured %.3f ms "

@@ -1,9 +1,12 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.checkpoint.OutputDirectory;
 import io.dl4jdms.export.SearchedStructure;
 import io.dl4jdms.export.SlimExporter;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.listeners.DivergenceException;
+import io.dl4jdms.listeners.DivergenceGuard;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.resource.BudgetFit;
 import io.dl4jdms.listeners.TaylorImportanceListener;
@@ -19,7 +22,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -30,8 +32,14 @@ import java.util.function.Consumer;
  * under the budget with the importance and resource-loss listeners, exports the slim network, retrains
  * it, trains a uniformly width-scaled baseline of the same FLOPs with the same budget, and writes
  * {@code summary.json}, {@code report.html}, the plots, {@code structure.json}, {@code slim-model.zip}
- * and the checkpoint into the output directory. A search that was interrupted resumes from its last
- * finished epoch when run again with the same settings and output directory.
+ * and the checkpoints into the output directory. A search that was interrupted (even killed) resumes from
+ * its last checkpoint when run again with the same settings and output directory, and ends as an
+ * uninterrupted run would; checkpoints are written after every epoch and, with
+ * {@link #checkpointEvery(int)}, every N iterations. A damaged checkpoint or one from other settings is
+ * refused with a message naming the file and what differs ({@link #restart()} starts over on purpose).
+ * A loss or parameter that stops being finite ends the run with a
+ * {@link io.dl4jdms.listeners.DivergenceException}; nothing is then exported and the last good
+ * checkpoint is kept.
  *
  * <table>
  *   <caption>pipelines</caption>
@@ -59,6 +67,8 @@ public final class DmsSearch {
     private final SearchProgress progress;
     private final Consumer<String> log;
     private final Supernets supernets;
+    private int checkpointEvery;
+    private boolean restart;
 
     public DmsSearch(SearchSettings settings, SearchProgress progress, Consumer<String> log) {
         this(settings, progress, log, new Supernets());
@@ -69,6 +79,24 @@ public final class DmsSearch {
         this.progress = progress;
         this.log = log;
         this.supernets = supernets;
+    }
+
+    /**
+     * Also writes a checkpoint every {@code iterations} iterations of pretraining and search (besides the one
+     * after every epoch); 0 (the default) for epoch ends only.
+     */
+    public DmsSearch checkpointEvery(int iterations) {
+        if (iterations < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be at least 0 iterations, got " + iterations);
+        }
+        this.checkpointEvery = iterations;
+        return this;
+    }
+
+    /** Deletes the output directory's checkpoints (once the data has loaded) and starts the search over. */
+    public DmsSearch restart() {
+        this.restart = true;
+        return this;
     }
 
     /** Runs the whole pipeline on data already loaded (the settings' data directory is then ignored). */
@@ -88,22 +116,26 @@ public final class DmsSearch {
 
     private SearchOutcome run(DataSource source) throws IOException {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        OutputDirectory.check(settings.out);
+        SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
+        Optional<SearchCheckpoint.State> saved = restart ? Optional.empty() : checkpoint.load(settings);
         SearchData data = source.get();
-        Files.createDirectories(settings.out);
+        OutputDirectory.prepare(settings.out);
+        if (restart) {
+            checkpoint.deleteAll();
+        }
         log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
         InputType input = InputType.convolutional(data.height(), data.width(), data.channels());
         ResourceKind kind = settings.targetsParams() ? ResourceKind.PARAMS : ResourceKind.FLOPS;
 
-        SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
-        Optional<SearchCheckpoint.State> saved = checkpoint.load(settings);
         SearchCheckpoint.State state;
         ComputationGraph supernet;
         if (saved.isPresent()) {
             state = saved.get();
             supernet = checkpoint.restoreSupernet();
-            log.accept("resuming from " + checkpoint.directory() + " (" + state.phase + ", " + state.completedEpochs
-                    + " epoch(s) done)");
+            log.accept("resuming from " + checkpoint.latest().orElseThrow() + " (" + state.phase + ", "
+                    + state.completedEpochs + " epoch(s) and " + state.batchesDone + " minibatch(es) done)");
         } else {
             state = new SearchCheckpoint.State();
             state.settings = settings.describe();
@@ -115,18 +147,22 @@ public final class DmsSearch {
         }
         ResourceModel model = ResourceModel.of(supernet, input);
 
-        long searchStart = System.nanoTime();
-        if ("pretrain".equals(state.phase)) {
-            pretrain(supernet, data, state, checkpoint);
-        }
-        if (!"done".equals(state.phase)) {
-            if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
-                searchStructureOnly(supernet, model, kind, data, state, checkpoint);
-            } else {
-                search(supernet, model, kind, data, state, checkpoint);
+        SearchClock clock = new SearchClock(state);
+        try {
+            if ("pretrain".equals(state.phase)) {
+                pretrain(supernet, data, state, checkpoint, clock);
             }
+            if (!"done".equals(state.phase)) {
+                if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
+                    searchStructureOnly(supernet, model, kind, data, state, checkpoint, clock);
+                } else {
+                    search(supernet, model, kind, data, state, checkpoint, clock);
+                }
+            }
+        } catch (DivergenceException e) {
+            throw new DivergenceException(e, keptCheckpoint(checkpoint) + "; nothing was exported");
         }
-        double searchSeconds = state.searchSeconds + (System.nanoTime() - searchStart) / 1e9;
+        double searchSeconds = state.searchSeconds;
 
         SearchOutcome outcome = new SearchOutcome();
         outcome.pipeline = settings.pipeline.cliName();
@@ -157,7 +193,7 @@ public final class DmsSearch {
             outcome.operators.add(new SearchOutcome.OperatorSize(s.name(), op.isDepthOperator() ? "depth" : "width",
                     s.size(), s.keptSize()));
         }
-        SearchedStructure.of(supernet).write(settings.out.resolve("structure.json").toFile());
+        writeResult(checkpoint, () -> SearchedStructure.of(supernet).write(settings.out.resolve("structure.json").toFile()));
         ComputationGraph slim = SlimExporter.export(supernet);
         outcome.slimMaxAbsDiffVsHardMasked = SlimExporter.maxAbsDiffVsHardMasked(supernet, slim, data.test(500));
         outcome.slimFlops = PlainNetworkCounter.count(slim.getConfiguration(), ResourceKind.FLOPS, input);
@@ -167,9 +203,15 @@ public final class DmsSearch {
                 outcome.slimMaxAbsDiffVsHardMasked));
 
         long retrainStart = System.nanoTime();
-        ComputationGraph retrained = retrain(slim, data, state.history);
+        ComputationGraph retrained;
+        try {
+            retrained = retrain(slim, data, state.history);
+        } catch (DivergenceException e) {
+            throw new DivergenceException(e, keptCheckpoint(checkpoint) + " with the searched structure;"
+                    + " the slim network was not saved");
+        }
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(retrained, data);
-        ModelSerializer.writeModel(retrained, settings.out.resolve("slim-model.zip").toFile(), true);
+        writeResult(checkpoint, () -> ModelSerializer.writeModel(retrained, settings.out.resolve("slim-model.zip").toFile(), true));
 
         Supernets.Baseline baseline = supernets.uniformBaseline(data, outcome.slimFlops, settings.widthMultiplier,
                 settings.seed, input);
@@ -181,8 +223,48 @@ public final class DmsSearch {
         outcome.baselineTestAccuracy = PhaseTrainer.accuracy(baseline.network, data);
         outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
 
-        ReportWriter.write(outcome, settings.out);
+        writeResult(checkpoint, () -> ReportWriter.write(outcome, settings.out));
         return outcome;
+    }
+
+    /** Writes part of the results; a failure names the output directory and the checkpoint that is kept. */
+    private void writeResult(SearchCheckpoint checkpoint, ResultWriter writer) throws IOException {
+        try {
+            writer.write();
+        } catch (IOException e) {
+            throw new IOException("cannot write the results into " + settings.out + " (" + e.getMessage() + "); "
+                    + keptCheckpoint(checkpoint) + ": make room and run the same command again to finish", e);
+        }
+    }
+
+    private interface ResultWriter {
+        void write() throws IOException;
+    }
+
+    private static String keptCheckpoint(SearchCheckpoint checkpoint) {
+        try {
+            return checkpoint.latest().map(p -> "the last good checkpoint " + p + " is kept")
+                    .orElse("no checkpoint was written yet");
+        } catch (IOException e) {
+            return "the checkpoints in " + checkpoint.directory() + " are kept";
+        }
+    }
+
+    /**
+     * Seconds of pretraining and search over all runs of one search: what the checkpoint had, plus this
+     * run's time since it started. Work lost to an interruption (since the last checkpoint) is not counted.
+     */
+    private static final class SearchClock {
+        private final double before;
+        private final long start = System.nanoTime();
+
+        SearchClock(SearchCheckpoint.State state) {
+            this.before = state.searchSeconds;
+        }
+
+        double seconds() {
+            return before + (System.nanoTime() - start) / 1e9;
+        }
     }
 
     private int iterationsPerEpoch(SearchData data) {
@@ -191,17 +273,44 @@ public final class DmsSearch {
 
     /** Trains the supernet (no resource loss) before a pretrained or structure-only search. */
     private void pretrain(ComputationGraph supernet, SearchData data, SearchCheckpoint.State state,
-                          SearchCheckpoint checkpoint) throws IOException {
+                          SearchCheckpoint checkpoint, SearchClock clock) throws IOException {
         supernet.setListeners(new TaylorImportanceListener());
-        PhaseTrainer.train(supernet, data, settings, "pretrain", state.completedEpochs + 1, settings.pretrainEpochs,
-                state.history, progress, null, epoch -> {
-                    state.completedEpochs = epoch;
+        PhaseTrainer.train(supernet, data, settings, "pretrain", start(state), settings.pretrainEpochs,
+                state.history, progress, null, checkpointEvery, withinEpoch(supernet, state, checkpoint, clock), epoch -> {
+                    endOfEpoch(state, epoch, clock);
                     if (epoch == settings.pretrainEpochs) {
                         state.phase = "search";
                         state.completedEpochs = 0;
                     }
                     checkpoint.save(supernet, state);
                 });
+    }
+
+    /** Where the checkpointed phase goes on. */
+    private static PhaseTrainer.Start start(SearchCheckpoint.State state) {
+        return new PhaseTrainer.Start(state.completedEpochs + 1, state.batchesDone, state.epochLossSum,
+                state.epochLossCount);
+    }
+
+    private static void endOfEpoch(SearchCheckpoint.State state, int epoch, SearchClock clock) {
+        state.completedEpochs = epoch;
+        state.batchesDone = 0;
+        state.epochLossSum = 0;
+        state.epochLossCount = 0;
+        state.searchSeconds = clock.seconds();
+    }
+
+    /** Saves a checkpoint within an epoch (every {@link #checkpointEvery(int)} iterations). */
+    private static PhaseTrainer.WithinEpoch withinEpoch(ComputationGraph supernet, SearchCheckpoint.State state,
+                                                        SearchCheckpoint checkpoint, SearchClock clock) {
+        return (epoch, batchesDone, lossSum, lossCount) -> {
+            state.completedEpochs = epoch - 1;
+            state.batchesDone = batchesDone;
+            state.epochLossSum = lossSum;
+            state.epochLossCount = lossCount;
+            state.searchSeconds = clock.seconds();
+            checkpoint.save(supernet, state, true);
+        };
     }
 
     private ResourceLossListener resourceLoss(ResourceModel model, ResourceKind kind, long iterations, long offset) {
@@ -215,17 +324,16 @@ public final class DmsSearch {
 
     /** The search of the scratch and pretrained pipelines: all weights and the structure train. */
     private void search(ComputationGraph supernet, ResourceModel model, ResourceKind kind, SearchData data,
-                        SearchCheckpoint.State state, SearchCheckpoint checkpoint) throws IOException {
+                        SearchCheckpoint.State state, SearchCheckpoint checkpoint, SearchClock clock)
+            throws IOException {
         long iterations = (long) settings.searchEpochs * iterationsPerEpoch(data);
         long offset = settings.pipeline == Pipeline.SCRATCH ? 0 : (long) settings.pretrainEpochs * iterationsPerEpoch(data);
         ResourceLossListener resource = resourceLoss(model, kind, iterations, offset);
         supernet.setListeners(new TaylorImportanceListener(), resource, new HistoryRecorder(state.history, resource));
-        long start = System.nanoTime();
-        double before = state.searchSeconds;
-        PhaseTrainer.train(supernet, data, settings, "search", state.completedEpochs + 1, settings.searchEpochs,
-                state.history, progress, () -> status(resource), epoch -> {
-                    state.completedEpochs = epoch;
-                    state.searchSeconds = before + (System.nanoTime() - start) / 1e9;
+        PhaseTrainer.train(supernet, data, settings, "search", start(state), settings.searchEpochs,
+                state.history, progress, () -> status(resource), checkpointEvery,
+                withinEpoch(supernet, state, checkpoint, clock), epoch -> {
+                    endOfEpoch(state, epoch, clock);
                     if (epoch == settings.searchEpochs) {
                         state.phase = "done";
                     }
@@ -235,14 +343,14 @@ public final class DmsSearch {
 
     /** The structure-only pipeline: weights frozen, only the ratios train for a few hundred iterations. */
     private void searchStructureOnly(ComputationGraph supernet, ResourceModel model, ResourceKind kind,
-                                     SearchData data, SearchCheckpoint.State state, SearchCheckpoint checkpoint)
-            throws IOException {
+                                     SearchData data, SearchCheckpoint.State state, SearchCheckpoint checkpoint,
+                                     SearchClock clock) throws IOException {
         long offset = (long) settings.pretrainEpochs * iterationsPerEpoch(data);
         ResourceLossListener resource = resourceLoss(model, kind, settings.structureIterations, offset);
         supernet.getUpdater().getStateViewArray().assign(0);
-        supernet.setListeners(new TaylorImportanceListener(), resource, new WeightFreezer(),
-                new HistoryRecorder(state.history, resource));
-        long start = System.nanoTime();
+        supernet.setListeners(new DivergenceGuard("structure-only search"), new TaylorImportanceListener(), resource,
+                new WeightFreezer(), new HistoryRecorder(state.history, resource));
+        resource.onEpochStart(supernet);
         progress.startPhase("structure-only search", settings.structureIterations);
         org.nd4j.linalg.dataset.api.iterator.DataSetIterator train = data.train(settings.batchSize, settings.seed);
         for (int i = 0; i < settings.structureIterations; i++) {
@@ -253,7 +361,7 @@ public final class DmsSearch {
             progress.step(status(resource));
         }
         progress.endPhase();
-        state.searchSeconds += (System.nanoTime() - start) / 1e9;
+        state.searchSeconds = clock.seconds();
         state.phase = "done";
         checkpoint.save(supernet, state);
     }
