@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,24 +19,56 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every usage and error text of dms prints without a picocli warning (e.g. of an unescaped % in a description). */
 class UsageTextTest {
 
-    /** Runs the command line with System.err captured too (picocli's own warnings go there). */
-    private static String[] run(String... args) {
-        PrintStream originalErr = System.err;
-        ByteArrayOutputStream systemErr = new ByteArrayOutputStream();
+    /**
+     * Runs the command line with picocli's own warnings captured: they go to the stream its tracer took
+     * from System.err when picocli was first loaded, so that stream is swapped for the run.
+     */
+    private static String[] run(CommandLine cli, String... args) {
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        PrintStream original = tracerStream(new PrintStream(warnings, true, StandardCharsets.UTF_8));
         int code;
         try {
-            System.setErr(new PrintStream(systemErr, true, StandardCharsets.UTF_8));
-            CommandLine cli = DmsCommand.commandLine();
             cli.setOut(new PrintWriter(out));
             cli.setErr(new PrintWriter(err));
             code = cli.execute(args);
         } finally {
-            System.setErr(originalErr);
+            tracerStream(original);
         }
         return new String[] {String.valueOf(code), out.toString(), err.toString(),
-                systemErr.toString(StandardCharsets.UTF_8)};
+                warnings.toString(StandardCharsets.UTF_8)};
+    }
+
+    private static String[] run(String... args) {
+        return run(DmsCommand.commandLine(), args);
+    }
+
+    /** Sets the stream of picocli's tracer; returns the one it had. */
+    private static PrintStream tracerStream(PrintStream stream) {
+        try {
+            Field field = CommandLine.Tracer.class.getDeclaredField("stream");
+            field.setAccessible(true);
+            PrintStream previous = (PrintStream) field.get(CommandLine.tracer());
+            field.set(CommandLine.tracer(), stream);
+            return previous;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot capture picocli's warnings", e);
+        }
+    }
+
+    /** A command whose description has an unescaped %, as dms search had. */
+    @CommandLine.Command(name = "bad", mixinStandardHelpOptions = true, description = "Keeps 50% of the FLOPs.")
+    static final class BadDescription implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    @Test
+    void theCaptureSeesTheWarningOfAnUnescapedPercent() {
+        String[] r = run(new CommandLine(new BadDescription()), "--help");
+        assertTrue(r[3].contains("[picocli WARN]") && r[3].contains("Could not format"), "captured: " + r[3]);
     }
 
     private static List<String> commands() {

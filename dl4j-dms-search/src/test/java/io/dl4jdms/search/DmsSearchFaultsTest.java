@@ -33,11 +33,11 @@ class DmsSearchFaultsTest {
 
     @BeforeAll
     static void load() throws IOException {
-        data = SearchData.load(null, 1).subset(40, 10);
+        data = DmsSearchTest.tinyData();
     }
 
     private static SearchSettings.Builder tiny(Path out) {
-        return SearchSettings.builder().out(out).searchEpochs(2).retrainEpochs(1).batchSize(32).seed(5);
+        return DmsSearchTest.tiny(out);
     }
 
     /** A valid checkpoint of the tiny settings, as a search writes it after its first epoch. */

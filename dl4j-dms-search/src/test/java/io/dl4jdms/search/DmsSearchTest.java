@@ -26,10 +26,16 @@ class DmsSearchTest {
 
     @BeforeAll
     static void load() throws IOException {
-        data = SearchData.load(null, 1).subset(40, 10);
+        data = tinyData();
     }
 
-    private static SearchSettings.Builder tiny(Path out) {
+    /** 40 training and 10 test images per class of the embedded subset: 13 minibatches of 32 per epoch. */
+    static SearchData tinyData() throws IOException {
+        return SearchData.load(null, 1).subset(40, 10);
+    }
+
+    /** Two search epochs and one of retraining, minibatches of 32. */
+    static SearchSettings.Builder tiny(Path out) {
         return SearchSettings.builder().out(out).searchEpochs(2).retrainEpochs(1).batchSize(32).seed(5);
     }
 
