@@ -14,14 +14,15 @@ final class DataOption {
     Path directory;
 
     /**
-     * The data directory, or null for the embedded subset.
+     * The data directory, or null for the embedded subset. A path that exists but is not a usable directory
+     * (a file, an empty folder, bad IDX files) is found by the data readers, with exit code 1.
      *
-     * @throws IllegalArgumentException naming the option and the path when it is not a directory
+     * @throws IllegalArgumentException naming the option and the path when nothing is there
      */
     Path checked() {
-        if (directory != null && !Files.isDirectory(directory)) {
+        if (directory != null && !Files.exists(directory)) {
             throw new IllegalArgumentException("Invalid value for option '--data': " + directory
-                    + " is not a readable directory");
+                    + " does not exist");
         }
         return directory;
     }

@@ -40,8 +40,18 @@ public final class SearchData {
             return new SearchData(data.trainSet(), data.testSet(), FashionMnist.CLASSES,
                     "embedded Fashion-MNIST subset (" + data.numTrain() + " training, " + data.numTest() + " test images)");
         }
+        if (Files.isRegularFile(directory)) {
+            throw new IOException("data directory " + directory + " is a file (" + Files.size(directory)
+                    + " bytes), not a directory of IDX files or class-named image folders");
+        }
         if (!Files.isDirectory(directory)) {
             throw new IOException("data directory " + directory + " does not exist or is not a directory");
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(directory)) {
+            if (children.findAny().isEmpty()) {
+                throw new IOException("data directory " + directory + " is empty: expected Fashion-MNIST/MNIST IDX"
+                        + " files or class-named image folders");
+            }
         }
         if (ImageFolders.looksLikeImageFolders(directory)) {
             ImageFolders.Splits splits = ImageFolders.read(directory, seed);

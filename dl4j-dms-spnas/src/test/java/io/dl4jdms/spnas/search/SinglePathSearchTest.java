@@ -1,6 +1,7 @@
 package io.dl4jdms.spnas.search;
 
 import io.dl4jdms.pipeline.Provenance;
+import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchProgress;
 import io.dl4jdms.spnas.latency.LatencyTable;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -119,14 +120,16 @@ class SinglePathSearchTest {
         };
         Path resumedDir = dir.resolve("resumed");
         assertThrows(Interrupt.class, () -> new SinglePathSearch(settings, interrupting, line -> { }).run(resumedDir));
-        assertTrue(Files.exists(resumedDir.resolve("checkpoint/state.json")));
+        assertTrue(Files.exists(new SearchCheckpoint(resumedDir).latest().orElseThrow().resolve(SearchCheckpoint.STATE)));
         List<String> log = new ArrayList<>();
         SinglePathOutcome actual = new SinglePathSearch(settings, SearchProgress.NONE, log::add).run(resumedDir);
         assertTrue(log.stream().anyMatch(line -> line.startsWith("resuming")), log.toString());
 
         assertEquals(expected.choices(), actual.choices(), "the same structure");
-        ComputationGraph a = ModelSerializer.restoreComputationGraph(dir.resolve("straight/checkpoint/supernet.zip").toFile());
-        ComputationGraph b = ModelSerializer.restoreComputationGraph(resumedDir.resolve("checkpoint/supernet.zip").toFile());
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(new SearchCheckpoint(dir.resolve("straight")).latest()
+                .orElseThrow().resolve(SearchCheckpoint.MODEL).toFile());
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(new SearchCheckpoint(resumedDir).latest()
+                .orElseThrow().resolve(SearchCheckpoint.MODEL).toFile());
         assertEquals(a.params(), b.params(), "the same supernet weights");
         ComputationGraph slimA = ModelSerializer.restoreComputationGraph(dir.resolve("straight/slim-model.zip").toFile());
         ComputationGraph slimB = ModelSerializer.restoreComputationGraph(resumedDir.resolve("slim-model.zip").toFile());
