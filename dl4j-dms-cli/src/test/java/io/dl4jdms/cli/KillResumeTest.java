@@ -26,10 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class KillResumeTest {
 
-    /** 500 training images in minibatches of 64: 8 per epoch; two search epochs, a checkpoint every 3 iterations. */
+    /** 300 training images in minibatches of 64: 5 per epoch; two search epochs, a checkpoint every 2 iterations. */
     private static List<String> searchArgs(Path data, Path out) {
         return List.of("search", "--data", data.toString(), "--out", out.toString(), "--epochs", "2",
-                "--retrain-epochs", "1", "--seed", "11", "--checkpoint-every", "3");
+                "--retrain-epochs", "1", "--seed", "11", "--checkpoint-every", "2");
     }
 
     private static ProcessBuilder child(List<String> args, Path log) {
@@ -52,8 +52,12 @@ class KillResumeTest {
 
     private static int runToEnd(List<String> args, Path log) throws Exception {
         Process p = child(args, log).start();
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "child JVM did not finish; log " + log);
-        return p.exitValue();
+        try {
+            assertTrue(p.waitFor(20, TimeUnit.MINUTES), "child JVM did not finish:\n" + Files.readString(log));
+            return p.exitValue();
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     /** The newest checkpoint's state.json, or null. */
@@ -73,7 +77,7 @@ class KillResumeTest {
 
     @Test
     void aSearchKilledWithinAnEpochResumesToTheResultOfAnUninterruptedRun(@TempDir Path dir) throws Exception {
-        Path data = TinyIdx.write(dir.resolve("data"), 50, 10);
+        Path data = TinyIdx.write(dir.resolve("data"), 30, 5);
         Path straight = dir.resolve("straight");
         Path killed = dir.resolve("killed");
 
@@ -81,19 +85,21 @@ class KillResumeTest {
                 Files.readString(dir.resolve("straight.log")));
 
         Process p = child(searchArgs(data, killed), dir.resolve("killed.log")).start();
-        JsonNode state = null;
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (p.isAlive() && System.nanoTime() < deadline) {
-            state = newestState(killed);
-            if (state != null && "search".equals(state.path("phase").asText())
-                    && state.path("completedEpochs").asInt() == 1 && state.path("batchesDone").asInt() > 0) {
-                break;
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                JsonNode state = newestState(killed);
+                if (state != null && "search".equals(state.path("phase").asText())
+                        && state.path("completedEpochs").asInt() == 1 && state.path("batchesDone").asInt() > 0) {
+                    break;
+                }
+                Thread.sleep(20);
             }
-            Thread.sleep(20);
+            assertTrue(p.isAlive(), "the child ended before a checkpoint within search epoch 2: "
+                    + Files.readString(dir.resolve("killed.log")));
+        } finally {
+            p.destroyForcibly(); // SIGKILL
         }
-        assertTrue(p.isAlive(), "the child ended before a checkpoint within search epoch 2: "
-                + Files.readString(dir.resolve("killed.log")));
-        p.destroyForcibly(); // SIGKILL
         assertTrue(p.waitFor(1, TimeUnit.MINUTES));
         assertEquals(137, p.exitValue(), "killed by SIGKILL");
         assertTrue(!Files.exists(killed.resolve("summary.json")), "killed before the end of the search");
