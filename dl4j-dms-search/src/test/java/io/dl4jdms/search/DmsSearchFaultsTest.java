@@ -3,6 +3,7 @@ package io.dl4jdms.search;
 import io.dl4jdms.checkpoint.CheckpointException;
 import io.dl4jdms.checkpoint.CheckpointFiles;
 import io.dl4jdms.listeners.DivergenceException;
+import io.dl4jdms.pipeline.InterruptingProgress;
 import io.dl4jdms.pipeline.PhaseTrainer;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
@@ -119,7 +120,7 @@ class DmsSearchFaultsTest {
         Path model = validCheckpoint(out).resolve(SearchCheckpoint.MODEL);
         Files.write(model, new byte[] {1, 2, 3});
         assertThrows(RuntimeException.class, () -> new DmsSearch(tiny(out).build(),
-                DmsSearchTest.interruptAt("search 1/", 4), s -> { }).checkpointEvery(3).restart().run(data));
+                InterruptingProgress.at("search 1/", 4), s -> { }).checkpointEvery(3).restart().run(data));
         SearchCheckpoint checkpoint = new SearchCheckpoint(out);
         assertEquals(1, new CheckpointFiles(checkpoint.directory()).all().size(), "only the new search's checkpoint");
         assertEquals(3, checkpoint.load(tiny(out).build()).orElseThrow().batchesDone);

@@ -1,5 +1,6 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.InterruptingProgress;
 import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
@@ -94,35 +95,6 @@ class DmsSearchTest {
         assertEquals(new ObjectMapper().convertValue(provenance.path("settings"), Map.class), stored.settings);
     }
 
-    /** Stops the run in the middle of an epoch, as a crash would (no clean shutdown of the search). */
-    private static final class Interrupt extends RuntimeException {
-    }
-
-    /** Throws {@link Interrupt} at minibatch {@code step} of the phase {@code phase}. */
-    static SearchProgress interruptAt(String phase, int step) {
-        return new SearchProgress() {
-            private boolean armed;
-            private int steps;
-
-            @Override
-            public void startPhase(String name, long total) {
-                armed = name.startsWith(phase);
-                steps = 0;
-            }
-
-            @Override
-            public void step(String detail) {
-                if (armed && ++steps == step) {
-                    throw new Interrupt();
-                }
-            }
-
-            @Override
-            public void endPhase() {
-            }
-        };
-    }
-
     /**
      * A scratch search writes its report and an exact slim network; the same search interrupted in the
      * middle of its second epoch, past the point where the depth masks freeze, and run again resumes from
@@ -144,7 +116,8 @@ class DmsSearchTest {
         // freeze after iteration 20 (80% of 26); checkpoints at iteration counts 15, 18, 21; interrupted at
         // iteration 23, so the run resumes at count 21 with 8 minibatches of epoch 2 done.
         SearchSettings resumed = tiny(dir.resolve("resumed")).build();
-        assertThrows(Interrupt.class, () -> new DmsSearch(resumed, interruptAt("search 2/", 11), s -> { })
+        assertThrows(InterruptingProgress.Interrupt.class, () -> new DmsSearch(resumed,
+                InterruptingProgress.at("search 2/", 11), s -> { })
                 .checkpointEvery(3).run(data));
         SearchCheckpoint checkpoint = new SearchCheckpoint(dir.resolve("resumed"));
         assertEquals(CheckpointFiles.KEEP, new CheckpointFiles(checkpoint.directory()).all().size(), "the newest two are kept");

@@ -3,6 +3,7 @@ package io.dl4jdms.spnas.search;
 import io.dl4jdms.checkpoint.CheckpointException;
 import io.dl4jdms.checkpoint.CheckpointFiles;
 import io.dl4jdms.listeners.DivergenceException;
+import io.dl4jdms.pipeline.InterruptingProgress;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchProgress;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -25,38 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * to restart, and when its training diverges: the shared pipeline core's checkpoints, refusals and divergence guard.
  */
 class SinglePathSearchFaultsTest {
-
-    /** Stops the run in the middle of an epoch, as a crash would. */
-    private static final class Interrupt extends RuntimeException {
-    }
-
-    /** Throws {@link Interrupt} at minibatch {@code step} of the phase whose name starts with {@code phase}. */
-    private static SearchProgress interruptAt(String phase, int step) {
-        return new SearchProgress() {
-            private boolean armed;
-            private int steps;
-
-            @Override
-            public void startPhase(String name, long total) {
-                armed = name.startsWith(phase);
-                steps = 0;
-                if (armed && step == 0) {
-                    throw new Interrupt();
-                }
-            }
-
-            @Override
-            public void step(String detail) {
-                if (armed && ++steps == step) {
-                    throw new Interrupt();
-                }
-            }
-
-            @Override
-            public void endPhase() {
-            }
-        };
-    }
 
     /** 30 training images in minibatches of 10: 3 iterations per epoch; one warm-up and one search epoch. */
     private static SinglePathSearch.Settings tiny() {
@@ -82,8 +51,8 @@ class SinglePathSearchFaultsTest {
 
         // Iteration counts 2 (warm-up) and 4 (search, 1 of 3 minibatches done) are checkpointed; stopped at count 6.
         Path resumedDir = dir.resolve("resumed");
-        assertThrows(Interrupt.class, () -> new SinglePathSearch(settings, interruptAt("search 1/", 3), line -> { })
-                .checkpointEvery(2).run(resumedDir));
+        assertThrows(InterruptingProgress.Interrupt.class, () -> new SinglePathSearch(settings,
+                InterruptingProgress.at("search 1/", 3), line -> { }).checkpointEvery(2).run(resumedDir));
         SearchCheckpoint checkpoint = new SearchCheckpoint(resumedDir);
         assertEquals(CheckpointFiles.KEEP, new CheckpointFiles(checkpoint.directory()).all().size(),
                 "the newest two are kept");
@@ -119,8 +88,8 @@ class SinglePathSearchFaultsTest {
                 other.getMessage());
         assertEquals(new String(before), Files.readString(state), "nothing overwritten");
 
-        assertThrows(Interrupt.class, () -> new SinglePathSearch(settings.seed(8), interruptAt("warm-up", 0), line -> { })
-                .restart().run(resumedDir));
+        assertThrows(InterruptingProgress.Interrupt.class, () -> new SinglePathSearch(settings.seed(8),
+                InterruptingProgress.at("warm-up", 0), line -> { }).restart().run(resumedDir));
         assertEquals(1, new CheckpointFiles(checkpoint.directory()).all().size(), "only the new search's checkpoint");
         assertEquals(8, ((Number) checkpoint.load(settings.seed(8)).orElseThrow().settings.get("seed")).intValue());
     }
