@@ -59,10 +59,14 @@ final class DataOption {
         return directory();
     }
 
+    /**
+     * A path that exists but is not a usable directory (a file, an empty folder, bad IDX files) is found by the
+     * data readers, with exit code 1; only a path where nothing is is a usage error.
+     */
     private Path directory() {
-        if (directory != null && !Files.isDirectory(directory)) {
+        if (directory != null && !Files.exists(directory)) {
             throw new IllegalArgumentException("Invalid value for option '--data': " + directory
-                    + " is not a readable directory");
+                    + " does not exist");
         }
         return directory;
     }
@@ -123,7 +127,7 @@ final class DataOption {
                     + " (1 grey or 3 colour)");
         }
         Path dir = directory();
-        boolean folders = dir != null && ImageFolders.looksLikeImageFolders(dir);
+        boolean folders = dir != null && Files.isDirectory(dir) && ImageFolders.looksLikeImageFolders(dir);
         if (!folders && (size[0] > 0 || channels != null || testFraction != null)) {
             throw new IllegalArgumentException("--image-size, --channels and --test-fraction apply to image folders; "
                     + (dir == null ? "the embedded subset" : dir + " (IDX files)") + " has its own");

@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
         description = "Searches widths and depths of a ResNet-style supernet for a FLOPs or parameter budget, "
                 + "exports the slim network, retrains and evaluates it against a uniformly scaled baseline, "
                 + "and writes a report; with --csv an MLP supernet of a table. With no options: the embedded Fashion-MNIST subset, "
-                + "50% of the supernet's FLOPs.")
+                + "50%% of the supernet's FLOPs.")
 final class SearchCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -52,6 +52,9 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
+    @CommandLine.Mixin
+    CheckpointOptions checkpoints;
+
     @Override
     public Integer call() throws Exception {
         SearchSettings settings;
@@ -69,10 +72,13 @@ final class SearchCommand implements Callable<Integer> {
             }
             settings = builder.build();
             loaded = data.load(seed);
+            checkpoints.checkedEvery();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        SearchOutcome outcome = new DmsSearch(settings, new ProgressBarProgress(), System.out::println).run(loaded);
+        DmsSearch search = new DmsSearch(settings, new ProgressBarProgress(), System.out::println)
+                .checkpointEvery(checkpoints.every);
+        SearchOutcome outcome = (checkpoints.restart ? search.restart() : search).run(loaded);
         System.out.printf(Locale.ROOT, "supernet %.0f FLOPs, target %.0f, slim %.0f (%.1f%% of the supernet)%n",
                 outcome.supernetFlops, outcome.targetFlops, outcome.slimFlops, 100 * outcome.slimFlops / outcome.supernetFlops);
         System.out.printf(Locale.ROOT, "slim test accuracy %.4f, uniform baseline %.4f at %.0f FLOPs%n",

@@ -57,6 +57,9 @@ final class SpnasCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed();
 
+    @CommandLine.Mixin
+    CheckpointOptions checkpoints;
+
     /** Untimed runs per candidate before the timed ones; hidden, for quick runs such as the tests. */
     @Option(names = "--profile-warmup", paramLabel = "N", hidden = true)
     int profileWarmup = DEFAULTS.profileWarmup();
@@ -88,7 +91,11 @@ final class SpnasCommand implements Callable<Integer> {
             } else if (targetFraction != null) {
                 settings = settings.targetFraction(targetFraction);
             }
-            search = new SinglePathSearch(settings, new ProgressBarProgress(), spec.commandLine().getOut()::println);
+            search = new SinglePathSearch(settings, new ProgressBarProgress(), spec.commandLine().getOut()::println)
+                    .checkpointEvery(checkpoints.checkedEvery());
+            if (checkpoints.restart) {
+                search.restart();
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

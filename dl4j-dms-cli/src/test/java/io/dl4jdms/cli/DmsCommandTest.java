@@ -50,7 +50,7 @@ class DmsCommandTest {
 
         String[] data = run("search", "--data", dir.resolve("missing").toString(), "--out", dir.toString());
         assertEquals("2", data[0]);
-        assertTrue(data[2].contains("missing") && data[2].contains("not a readable directory"), data[2]);
+        assertTrue(data[2].contains("missing") && data[2].contains("does not exist"), data[2]);
 
         String[] unknown = run("search", "--bogus");
         assertEquals("2", unknown[0]);

@@ -153,6 +153,18 @@ public final class ResourceLossListener extends BaseTrainingListener {
     }
 
     /**
+     * A network resumed from a checkpoint past the freeze point runs its first iteration with the hard
+     * depth masks already, as the uninterrupted run did ({@code fit(iterator)} calls this first; call it
+     * before a loop of {@code fit(DataSet)}).
+     */
+    @Override
+    public void onEpochStart(Model network) {
+        if (!depthFrozen && freezeDepthAt >= 0 && iterationCount(network) >= freezeDepthAt) {
+            freezeDepth();
+        }
+    }
+
+    /**
      * Once frozen, every depth operator's ratio and importances are put back after each update. The
      * freeze itself happens at the end of the iteration before {@code freezeDepthAt}, after all updates, so
      * that iteration {@code freezeDepthAt} already runs with the hard masks.

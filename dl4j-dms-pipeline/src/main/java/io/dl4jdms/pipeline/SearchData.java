@@ -122,6 +122,27 @@ public final class SearchData {
         }
     }
 
+    /**
+     * A data directory that exists, is a directory and is not empty.
+     *
+     * @throws IOException naming the path and what it is instead
+     */
+    private static void requireDataDirectory(Path directory) throws IOException {
+        if (Files.isRegularFile(directory)) {
+            throw new IOException("data directory " + directory + " is a file (" + Files.size(directory)
+                    + " bytes), not a directory of IDX files or class-named image folders");
+        }
+        if (!Files.isDirectory(directory)) {
+            throw new IOException("data directory " + directory + " does not exist or is not a directory");
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(directory)) {
+            if (children.findAny().isEmpty()) {
+                throw new IOException("data directory " + directory + " is empty: expected Fashion-MNIST/MNIST IDX"
+                        + " files or class-named image folders");
+            }
+        }
+    }
+
     /** Loads the embedded subset (null) or a directory: IDX files, or class-named image folders at their own size. */
     public static SearchData load(Path directory, long seed) throws IOException {
         if (directory != null && Files.isDirectory(directory) && ImageFolders.looksLikeImageFolders(directory)) {
@@ -142,9 +163,7 @@ public final class SearchData {
             data = FashionMnist.embedded();
             name = "embedded Fashion-MNIST subset";
         } else {
-            if (!Files.isDirectory(directory)) {
-                throw new IOException("data directory " + directory + " does not exist or is not a directory");
-            }
+            requireDataDirectory(directory);
             data = FashionMnist.fromDirectory(directory);
             name = "IDX files in " + directory;
         }
@@ -174,9 +193,7 @@ public final class SearchData {
      */
     public static SearchData images(Path directory, int height, int width, int channels, double testFraction,
                                     long seed) throws IOException {
-        if (!Files.isDirectory(directory)) {
-            throw new IOException("data directory " + directory + " does not exist or is not a directory");
-        }
+        requireDataDirectory(directory);
         ImageFolders.Splits s = ImageFolders.read(directory, height, width, channels, testFraction, seed);
         return new SearchData(s.train, s.test, s.classes.size(), inputType(s.train), new ImagePreProcessingScaler(),
                 "image folders " + directory + " (" + s.height + "x" + s.width + "x" + s.channels + ", "

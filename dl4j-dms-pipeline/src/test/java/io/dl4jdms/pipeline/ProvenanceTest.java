@@ -91,7 +91,7 @@ class ProvenanceTest {
         checkpoint.save(graph, state);
         assertTrue(checkpoint.load(new Settings(0.5, 7L, new int[] {3})).isPresent(), "equal settings resume");
         IOException e = assertThrows(IOException.class, () -> checkpoint.load(new Settings(0.25, 7L, new int[] {3})));
-        assertTrue(e.getMessage().contains("target=0.5") && e.getMessage().contains("target=0.25"), e.getMessage());
+        assertTrue(e.getMessage().contains("target: checkpoint 0.5, now 0.25"), e.getMessage());
     }
 
     @Test

@@ -1,9 +1,12 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.checkpoint.OutputDirectory;
 import io.dl4jdms.export.SearchedStructure;
 import io.dl4jdms.export.SlimExporter;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.listeners.DivergenceException;
+import io.dl4jdms.listeners.DivergenceGuard;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.resource.BudgetFit;
 import io.dl4jdms.listeners.TaylorImportanceListener;
@@ -22,10 +25,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.DoubleSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -33,8 +36,14 @@ import java.util.function.Consumer;
  * under the budget with the importance and resource-loss listeners, exports the slim network, retrains
  * it, trains a uniformly width-scaled baseline of the same FLOPs with the same budget, and writes
  * {@code summary.json}, {@code report.html}, the plots, {@code structure.json}, {@code slim-model.zip}
- * and the checkpoint into the output directory. A search that was interrupted resumes from its last
- * finished epoch when run again with the same settings and output directory.
+ * and the checkpoints into the output directory. A search that was interrupted (even killed) resumes from
+ * its last checkpoint when run again with the same settings and output directory, and ends as an
+ * uninterrupted run would; checkpoints are written after every epoch and, with
+ * {@link #checkpointEvery(int)}, every N iterations. A damaged checkpoint or one from other settings is
+ * refused with a message naming the file and what differs ({@link #restart()} starts over on purpose).
+ * A loss or parameter that stops being finite ends the run with a
+ * {@link io.dl4jdms.listeners.DivergenceException}; nothing is then exported and the last good
+ * checkpoint is kept.
  *
  * <table>
  *   <caption>pipelines</caption>
@@ -61,11 +70,42 @@ public final class DmsSearch {
     private final SearchSettings settings;
     private final SearchProgress progress;
     private final Consumer<String> log;
+    private final SupernetConfiguration supernets;
+    private int checkpointEvery;
+    private boolean restart;
+
+    /** The supernet's configuration for the data (the {@link DefaultSupernet}'s, or another in tests). */
+    interface SupernetConfiguration {
+        ComputationGraphConfiguration of(SearchData data, double widthMultiplier, double depthMultiplier, long seed);
+    }
 
     public DmsSearch(SearchSettings settings, SearchProgress progress, Consumer<String> log) {
+        this(settings, progress, log, DefaultSupernet::configuration);
+    }
+
+    DmsSearch(SearchSettings settings, SearchProgress progress, Consumer<String> log, SupernetConfiguration supernets) {
         this.settings = settings;
         this.progress = progress;
         this.log = log;
+        this.supernets = supernets;
+    }
+
+    /**
+     * Also writes a checkpoint every {@code iterations} iterations of pretraining and search (besides the one
+     * after every epoch); 0 (the default) for epoch ends only.
+     */
+    public DmsSearch checkpointEvery(int iterations) {
+        if (iterations < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be at least 0 iterations, got " + iterations);
+        }
+        this.checkpointEvery = iterations;
+        return this;
+    }
+
+    /** Deletes the output directory's checkpoints (once the data has loaded) and starts the search over. */
+    public DmsSearch restart() {
+        this.restart = true;
+        return this;
     }
 
     /**
@@ -89,44 +129,52 @@ public final class DmsSearch {
     }
 
     private SearchOutcome run(DataSource source) throws IOException {
+        OutputDirectory.check(settings.out);
+        SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
+        Optional<SearchCheckpoint.State> saved = restart ? Optional.empty() : checkpoint.load(settings);
         SearchData data = source.get();
-        Files.createDirectories(settings.out);
+        OutputDirectory.prepare(settings.out);
+        if (restart) {
+            checkpoint.deleteAll();
+        }
         log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
         InputType input = data.inputType();
         ResourceKind kind = settings.targetsParams() ? ResourceKind.PARAMS : ResourceKind.FLOPS;
 
-        SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
-        Optional<SearchCheckpoint.State> saved = checkpoint.load(settings);
         SearchCheckpoint.State state;
         ComputationGraph supernet;
         if (saved.isPresent()) {
             state = saved.get();
             supernet = checkpoint.restoreSupernet();
-            log.accept("resuming from " + checkpoint.directory() + " (" + state.phase + ", " + state.completedEpochs
-                    + " epoch(s) done)");
+            log.accept("resuming from " + checkpoint.latest().orElseThrow() + " (" + state.phase + ", "
+                    + state.completedEpochs + " epoch(s) and " + state.batchesDone + " minibatch(es) done)");
         } else {
             state = SearchCheckpoint.start(settings, new SearchCheckpoint.State(),
                     settings.pipeline == Pipeline.SCRATCH ? "search" : "pretrain");
             double width = settings.pipeline == Pipeline.SCRATCH ? settings.widthMultiplier : 1.0;
             double depth = settings.pipeline == Pipeline.SCRATCH ? settings.depthMultiplier : 1.0;
-            supernet = new ComputationGraph(DefaultSupernet.configuration(data, width, depth, settings.seed));
+            supernet = new ComputationGraph(supernets.of(data, width, depth, settings.seed));
             supernet.init();
         }
         ResourceModel model = ResourceModel.of(supernet, input);
 
-        long searchStart = System.nanoTime();
-        if ("pretrain".equals(state.phase)) {
-            pretrain(supernet, data, state, checkpoint);
-        }
-        if (!"done".equals(state.phase)) {
-            if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
-                searchStructureOnly(supernet, model, kind, data, state, checkpoint);
-            } else {
-                search(supernet, model, kind, data, state, checkpoint);
+        DoubleSupplier clock = state.clock();
+        try {
+            if ("pretrain".equals(state.phase)) {
+                pretrain(supernet, data, state, checkpoint, clock);
             }
+            if (!"done".equals(state.phase)) {
+                if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
+                    searchStructureOnly(supernet, model, kind, data, state, checkpoint, clock);
+                } else {
+                    search(supernet, model, kind, data, state, checkpoint, clock);
+                }
+            }
+        } catch (DivergenceException e) {
+            throw new DivergenceException(e, checkpoint.keptMessage() + "; nothing was exported");
         }
-        double searchSeconds = state.searchSeconds + (System.nanoTime() - searchStart) / 1e9;
+        double searchSeconds = state.searchSeconds;
 
         SearchOutcome outcome = new SearchOutcome();
         Provenance provenance = Provenance.of(settings, data.describe());
@@ -159,7 +207,7 @@ public final class DmsSearch {
             outcome.operators.add(new SearchOutcome.OperatorSize(s.name(), op.isDepthOperator() ? "depth" : "width",
                     s.size(), s.keptSize()));
         }
-        SearchedStructure.of(supernet).write(settings.out.resolve("structure.json").toFile());
+        checkpoint.writeResult(() -> SearchedStructure.of(supernet).write(settings.out.resolve("structure.json").toFile()));
         ComputationGraph slim = SlimExporter.export(supernet);
         outcome.slimMaxAbsDiffVsHardMasked = SlimExporter.maxAbsDiffVsHardMasked(supernet, slim, data.test(500));
         outcome.slimFlops = PlainNetworkCounter.count(slim.getConfiguration(), ResourceKind.FLOPS, input);
@@ -169,14 +217,22 @@ public final class DmsSearch {
                 outcome.slimMaxAbsDiffVsHardMasked));
 
         long retrainStart = System.nanoTime();
-        ComputationGraph retrained = retrain(slim, data, state.history);
+        ComputationGraph retrained;
+        try {
+            retrained = retrain(slim, data, state.history);
+        } catch (DivergenceException e) {
+            throw new DivergenceException(e, checkpoint.keptMessage() + " with the searched structure;"
+                    + " the slim network was not saved");
+        }
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(retrained, data);
         Path slimModel = settings.out.resolve("slim-model.zip");
-        ModelSerializer.writeModel(retrained, slimModel.toFile(), true);
-        if (data.normalizer() != null) {
-            ModelSerializer.addNormalizerToModel(slimModel.toFile(), data.normalizer());
-        }
-        provenance.writeInto(slimModel);
+        checkpoint.writeResult(() -> {
+            ModelSerializer.writeModel(retrained, slimModel.toFile(), true);
+            if (data.normalizer() != null) {
+                ModelSerializer.addNormalizerToModel(slimModel.toFile(), data.normalizer());
+            }
+            provenance.writeInto(slimModel);
+        });
 
         DefaultSupernet.Baseline baseline = DefaultSupernet.uniformBaseline(data, outcome.slimFlops, settings.widthMultiplier,
                 settings.seed, input);
@@ -188,7 +244,7 @@ public final class DmsSearch {
         outcome.baselineTestAccuracy = PhaseTrainer.accuracy(baseline.network, data);
         outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
 
-        DmsReport.write(outcome, settings.out);
+        checkpoint.writeResult(() -> DmsReport.write(outcome, settings.out));
         return outcome;
     }
 
@@ -198,17 +254,23 @@ public final class DmsSearch {
 
     /** Trains the supernet (no resource loss) before a pretrained or structure-only search. */
     private void pretrain(ComputationGraph supernet, SearchData data, SearchCheckpoint.State state,
-                          SearchCheckpoint checkpoint) throws IOException {
+                          SearchCheckpoint checkpoint, DoubleSupplier clock) throws IOException {
         supernet.setListeners(new TaylorImportanceListener());
-        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "pretrain", state.completedEpochs + 1, settings.pretrainEpochs,
-                state.history, progress, null, epoch -> {
-                    state.completedEpochs = epoch;
+        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "pretrain",
+                epoch -> label("pretrain", epoch, settings.pretrainEpochs), state.start(), settings.pretrainEpochs,
+                state.history, progress, null, checkpointEvery, checkpoint.withinEpoch(supernet, state, clock), epoch -> {
+                    state.epochDone(epoch, clock.getAsDouble());
                     if (epoch == settings.pretrainEpochs) {
                         state.phase = "search";
                         state.completedEpochs = 0;
                     }
                     checkpoint.save(supernet, state);
                 });
+    }
+
+    /** The progress bar's and the divergence message's name of an epoch, e.g. {@code "search 2/3"}. */
+    private static String label(String phase, int epoch, int lastEpoch) {
+        return String.format(Locale.ROOT, "%s %d/%d", phase, epoch, lastEpoch);
     }
 
     private ResourceLossListener resourceLoss(ResourceModel model, ResourceKind kind, long iterations, long offset) {
@@ -222,17 +284,17 @@ public final class DmsSearch {
 
     /** The search of the scratch and pretrained pipelines: all weights and the structure train. */
     private void search(ComputationGraph supernet, ResourceModel model, ResourceKind kind, SearchData data,
-                        SearchCheckpoint.State state, SearchCheckpoint checkpoint) throws IOException {
+                        SearchCheckpoint.State state, SearchCheckpoint checkpoint, DoubleSupplier clock)
+            throws IOException {
         long iterations = (long) settings.searchEpochs * iterationsPerEpoch(data);
         long offset = settings.pipeline == Pipeline.SCRATCH ? 0 : (long) settings.pretrainEpochs * iterationsPerEpoch(data);
         ResourceLossListener resource = resourceLoss(model, kind, iterations, offset);
         supernet.setListeners(new TaylorImportanceListener(), resource, new HistoryRecorder(state.history, resource));
-        long start = System.nanoTime();
-        double before = state.searchSeconds;
-        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "search", state.completedEpochs + 1, settings.searchEpochs,
-                state.history, progress, () -> status(resource), epoch -> {
-                    state.completedEpochs = epoch;
-                    state.searchSeconds = before + (System.nanoTime() - start) / 1e9;
+        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "search",
+                epoch -> label("search", epoch, settings.searchEpochs), state.start(), settings.searchEpochs,
+                state.history, progress, () -> status(resource), checkpointEvery,
+                checkpoint.withinEpoch(supernet, state, clock), epoch -> {
+                    state.epochDone(epoch, clock.getAsDouble());
                     if (epoch == settings.searchEpochs) {
                         state.phase = "done";
                     }
@@ -242,14 +304,14 @@ public final class DmsSearch {
 
     /** The structure-only pipeline: weights frozen, only the ratios train for a few hundred iterations. */
     private void searchStructureOnly(ComputationGraph supernet, ResourceModel model, ResourceKind kind,
-                                     SearchData data, SearchCheckpoint.State state, SearchCheckpoint checkpoint)
-            throws IOException {
+                                     SearchData data, SearchCheckpoint.State state, SearchCheckpoint checkpoint,
+                                     DoubleSupplier clock) throws IOException {
         long offset = (long) settings.pretrainEpochs * iterationsPerEpoch(data);
         ResourceLossListener resource = resourceLoss(model, kind, settings.structureIterations, offset);
         supernet.getUpdater().getStateViewArray().assign(0);
-        supernet.setListeners(new TaylorImportanceListener(), resource, new WeightFreezer(),
-                new HistoryRecorder(state.history, resource));
-        long start = System.nanoTime();
+        supernet.setListeners(new DivergenceGuard("structure-only search"), new TaylorImportanceListener(), resource,
+                new WeightFreezer(), new HistoryRecorder(state.history, resource));
+        resource.onEpochStart(supernet);
         progress.startPhase("structure-only search", settings.structureIterations);
         org.nd4j.linalg.dataset.api.iterator.DataSetIterator train = data.train(settings.batchSize, settings.seed);
         for (int i = 0; i < settings.structureIterations; i++) {
@@ -260,7 +322,7 @@ public final class DmsSearch {
             progress.step(status(resource));
         }
         progress.endPhase();
-        state.searchSeconds += (System.nanoTime() - start) / 1e9;
+        state.searchSeconds = clock.getAsDouble();
         state.phase = "done";
         checkpoint.save(supernet, state);
     }

@@ -1,5 +1,6 @@
 package io.dl4jdms.search;
 
+import io.dl4jdms.pipeline.InterruptingProgress;
 import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
+import io.dl4jdms.checkpoint.CheckpointFiles;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,19 +36,28 @@ class DmsSearchTest {
 
     @BeforeAll
     static void load() throws IOException {
-        data = SearchData.load(null, 1).subset(40, 10);
+        data = tinyData();
     }
 
-    private static SearchSettings.Builder tiny(Path out) {
+    /** 40 training and 10 test images per class of the embedded subset: 13 minibatches of 32 per epoch. */
+    static SearchData tinyData() throws IOException {
+        return SearchData.load(null, 1).subset(40, 10);
+    }
+
+    /** Two search epochs and one of retraining, minibatches of 32. */
+    static SearchSettings.Builder tiny(Path out) {
         return SearchSettings.builder().out(out).searchEpochs(2).retrainEpochs(1).batchSize(32).seed(5);
     }
 
     /** Checks what a finished scratch search leaves in its output directory. */
     private static void checkReportAndSlimNetwork(Path out, SearchOutcome outcome) throws IOException {
         for (String file : new String[] {"summary.json", "report.html", "resource.png", "kept-sizes.png", "widths.png",
-                "curves.png", "structure.json", "slim-model.zip", "checkpoint/supernet.zip", "checkpoint/state.json"}) {
+                "curves.png", "structure.json", "slim-model.zip"}) {
             assertTrue(Files.size(out.resolve(file)) > 0, file);
         }
+        Path checkpoint = new SearchCheckpoint(out).latest().orElseThrow();
+        assertTrue(Files.size(checkpoint.resolve(SearchCheckpoint.MODEL)) > 0);
+        assertTrue(Files.size(checkpoint.resolve(SearchCheckpoint.STATE)) > 0);
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         for (String key : new String[] {"supernet.flops", "supernet.params", "target.flops", "searched.flops",
                 "slim.flops", "slim.params", "slim.testAccuracy", "slim.maxAbsDiffVsHardMasked", "baseline.flops",
@@ -83,47 +95,62 @@ class DmsSearchTest {
         assertEquals(new ObjectMapper().convertValue(provenance.path("settings"), Map.class), stored.settings);
     }
 
-    /** Stops the run when the second search epoch starts, after the first epoch's checkpoint was written. */
-    private static final class Interrupt extends RuntimeException {
-    }
-
     /**
-     * A scratch search writes its report and an exact slim network; the same search interrupted after its
-     * first epoch and run again resumes from the checkpoint to the same result.
+     * A scratch search writes its report and an exact slim network; the same search interrupted in the
+     * middle of its second epoch, past the point where the depth masks freeze, and run again resumes from
+     * its last checkpoint within the epoch to the same supernet, structure, slim network and accuracy.
+     * The search time counts the work of both runs up to the end of the search.
      */
     @Test
-    void scratchSearchReportsAndResumesToTheSameResult(@TempDir Path dir) throws IOException {
+    void scratchSearchReportsAndResumesWithinAnEpochToTheSameResult(@TempDir Path dir) throws IOException {
         SearchSettings straight = tiny(dir.resolve("straight")).build();
+        long start = System.nanoTime();
         SearchOutcome expected = new DmsSearch(straight, SearchProgress.NONE, s -> { }).run(data);
+        double wall = (System.nanoTime() - start) / 1e9;
         checkReportAndSlimNetwork(dir.resolve("straight"), expected);
+        assertTrue(expected.searchSeconds > 0 && expected.searchSeconds + expected.retrainSeconds <= wall,
+                "search " + expected.searchSeconds + " s + retraining " + expected.retrainSeconds + " s within the run's "
+                        + wall + " s");
 
+        // 400 images in minibatches of 32: 13 per epoch. Search epoch 2 is iterations 13..25; the depth masks
+        // freeze after iteration 20 (80% of 26); checkpoints at iteration counts 15, 18, 21; interrupted at
+        // iteration 23, so the run resumes at count 21 with 8 minibatches of epoch 2 done.
         SearchSettings resumed = tiny(dir.resolve("resumed")).build();
-        SearchProgress interrupting = new SearchProgress() {
-            @Override
-            public void startPhase(String phase, long steps) {
-                if (phase.startsWith("search 2/")) {
-                    throw new Interrupt();
-                }
-            }
+        assertThrows(InterruptingProgress.Interrupt.class, () -> new DmsSearch(resumed,
+                InterruptingProgress.at("search 2/", 11), s -> { })
+                .checkpointEvery(3).run(data));
+        SearchCheckpoint checkpoint = new SearchCheckpoint(dir.resolve("resumed"));
+        assertEquals(CheckpointFiles.KEEP, new CheckpointFiles(checkpoint.directory()).all().size(), "the newest two are kept");
+        SearchCheckpoint.State saved = checkpoint.load(resumed).orElseThrow();
+        assertEquals(1, saved.completedEpochs);
+        assertEquals(8, saved.batchesDone);
+        assertEquals(21, checkpoint.restoreSupernet().getConfiguration().getIterationCount());
+        assertTrue(saved.searchSeconds > 0);
+        assertTrue(!Files.exists(dir.resolve("resumed/summary.json")), "nothing reported before the search ended");
 
-            @Override
-            public void step(String detail) {
-            }
-
-            @Override
-            public void endPhase() {
-            }
-        };
-        assertThrows(Interrupt.class, () -> new DmsSearch(resumed, interrupting, s -> { }).run(data));
-        assertTrue(Files.exists(dir.resolve("resumed/checkpoint/state.json")));
         StringBuilder log = new StringBuilder();
-        SearchOutcome actual = new DmsSearch(resumed, SearchProgress.NONE, log::append).run(data);
-        assertTrue(log.toString().contains("resuming"), log.toString());
-        assertEquals(expected.searchedFlops, actual.searchedFlops, 0);
-        assertEquals(expected.slimMaxAbsDiffVsHardMasked <= 1e-4, actual.slimMaxAbsDiffVsHardMasked <= 1e-4);
-        ComputationGraph a = ModelSerializer.restoreComputationGraph(dir.resolve("straight/checkpoint/supernet.zip").toFile());
-        ComputationGraph b = ModelSerializer.restoreComputationGraph(dir.resolve("resumed/checkpoint/supernet.zip").toFile());
+        SearchOutcome actual = new DmsSearch(resumed, SearchProgress.NONE, log::append).checkpointEvery(3).run(data);
+        assertTrue(log.toString().contains("8 minibatch(es) done"), log.toString());
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(
+                new SearchCheckpoint(dir.resolve("straight")).latest().orElseThrow().resolve(SearchCheckpoint.MODEL).toFile());
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(
+                checkpoint.latest().orElseThrow().resolve(SearchCheckpoint.MODEL).toFile());
         assertEquals(a.params(), b.params(), "the resumed search ends with the same supernet");
+        assertEquals(a.getUpdater().getStateViewArray(), b.getUpdater().getStateViewArray(), "and the same updater state");
+        assertEquals(expected.searchedFlops, actual.searchedFlops, 0);
+        assertEquals(expected.slimTestAccuracy, actual.slimTestAccuracy, 0);
+        assertEquals(expected.baselineTestAccuracy, actual.baselineTestAccuracy, 0);
+        assertEquals(Files.readString(dir.resolve("straight/structure.json")), Files.readString(dir.resolve("resumed/structure.json")));
+        ComputationGraph slimA = ModelSerializer.restoreComputationGraph(dir.resolve("straight/slim-model.zip").toFile());
+        ComputationGraph slimB = ModelSerializer.restoreComputationGraph(dir.resolve("resumed/slim-model.zip").toFile());
+        assertEquals(slimA.params(), slimB.params(), "the same retrained slim network");
+        assertEquals(expected.history.steps.size(), actual.history.steps.size(), "one history step per iteration");
+        for (int i = 0; i < expected.history.epochs.size(); i++) {
+            assertEquals(expected.history.epochs.get(i).trainLoss, actual.history.epochs.get(i).trainLoss, 0,
+                    "mean training loss of epoch " + i);
+        }
+        assertTrue(actual.searchSeconds >= saved.searchSeconds, "the resumed search counts the first run's "
+                + saved.searchSeconds + " s: " + actual.searchSeconds);
     }
 
     @Test
@@ -145,11 +172,12 @@ class DmsSearchTest {
     }
 
     @Test
-    void aCheckpointFromOtherSettingsIsRefusedNamingBoth(@TempDir Path out) throws IOException {
-        new SearchCheckpoint(out).save(newSupernet(), state(Map.of("pipeline", "scratch", "targetFlops", 0.3)));
+    void aCheckpointFromOtherSettingsIsRefusedNamingTheSetting(@TempDir Path out) throws IOException {
+        new SearchCheckpoint(out).save(newSupernet(), state(tiny(out).targetFlops(0.3).build().toMap()));
         IOException e = assertThrows(IOException.class,
                 () -> new DmsSearch(tiny(out).build(), SearchProgress.NONE, s -> { }).run(data));
-        assertTrue(e.getMessage().contains("targetFlops=0.3") && e.getMessage().contains("targetFlops=0.5"), e.getMessage());
+        assertTrue(e.getMessage().contains("targetFlops: checkpoint 0.3, now 0.5"), e.getMessage());
+        assertTrue(!e.getMessage().contains("seed"), "only the setting that differs: " + e.getMessage());
     }
 
     private static ComputationGraph newSupernet() {

@@ -2,6 +2,8 @@ package io.dl4jdms.spnas.search;
 
 import io.dl4jdms.supernet.SinglePathSupernet;
 
+import io.dl4jdms.checkpoint.OutputDirectory;
+import io.dl4jdms.listeners.DivergenceException;
 import io.dl4jdms.pipeline.PhaseTrainer;
 import io.dl4jdms.pipeline.PipelineSettings;
 import io.dl4jdms.pipeline.Provenance;
@@ -39,6 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 
 /**
  * A Single-Path NAS search under a latency target, end to end (what {@code dms spnas} runs):
@@ -74,12 +77,32 @@ public final class SinglePathSearch {
     private final Settings settings;
     private final SearchProgress progress;
     private final Consumer<String> log;
+    private int checkpointEvery;
+    private boolean restart;
 
     public SinglePathSearch(Settings settings, SearchProgress progress, Consumer<String> log) {
         settings.check();
         this.settings = settings;
         this.progress = progress;
         this.log = log;
+    }
+
+    /**
+     * Also writes a checkpoint every {@code iterations} iterations of the supernet's training (besides the one after
+     * every epoch); 0 (the default) for epoch ends only. The newest two checkpoints are kept.
+     */
+    public SinglePathSearch checkpointEvery(int iterations) {
+        if (iterations < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be at least 0 iterations, got " + iterations);
+        }
+        this.checkpointEvery = iterations;
+        return this;
+    }
+
+    /** Deletes the output directory's checkpoints (once the data has loaded) and starts the search over. */
+    public SinglePathSearch restart() {
+        this.restart = true;
+        return this;
     }
 
     /**
@@ -418,19 +441,29 @@ public final class SinglePathSearch {
     /**
      * Runs the search; writes {@code latency.json}, {@code slim-model.zip}, the report and, after the profiling and
      * after every epoch of the supernet, the checkpoint into the directory. Run again with the same settings and
-     * directory, an interrupted search resumes from its last finished epoch (with the latency table it measured)
-     * and ends as the uninterrupted search would have.
+     * directory, an interrupted (even killed) search resumes from its last checkpoint (with the latency table it
+     * measured) and ends as the uninterrupted search would have. A damaged checkpoint or one of other settings is
+     * refused with a {@link io.dl4jdms.checkpoint.CheckpointException} naming the file and what differs
+     * ({@link #restart()} starts over on purpose); an output directory that cannot be written is found before the
+     * profiling; a loss or parameter that stops being finite ends the run with a
+     * {@link io.dl4jdms.listeners.DivergenceException} (nothing exported, the last good checkpoint kept).
      */
     public SinglePathOutcome run(Path outputDirectory) throws IOException {
         long start = System.nanoTime();
         Settings s = settings;
+        OutputDirectory.check(outputDirectory);
+        SearchCheckpoint checkpoint = new SearchCheckpoint(outputDirectory);
+        Optional<State> saved = restart ? Optional.empty() : checkpoint.load(s, State.class);
         SearchData data = SearchData.load(s.data, s.seed);
         if (s.trainPerClass > 0) {
             data = data.subset(s.trainPerClass, s.testPerClass);
         } else if (s.data == null) {
             data = data.subset(Settings.EMBEDDED_TRAIN_PER_CLASS, Settings.EMBEDDED_TEST_PER_CLASS);
         }
-        Files.createDirectories(outputDirectory);
+        OutputDirectory.prepare(outputDirectory);
+        if (restart) {
+            checkpoint.deleteAll();
+        }
         log.accept("backend: " + io.dl4jdms.layers.OneDnn.status());
         log.accept("data: " + data.describe());
 
@@ -441,8 +474,6 @@ public final class SinglePathSearch {
                 .warmupSeconds(s.profileWarmup > 0 ? s.profileWarmupSeconds : 0).repeats(s.profileRepeats)
                 .threads(s.profileThreads).quantile(s.profileQuantile).clock(s.profileClock)
                 .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
-        SearchCheckpoint checkpoint = new SearchCheckpoint(outputDirectory);
-        Optional<State> saved = checkpoint.load(s, State.class);
         State state;
         ComputationGraph net;
         LatencyModel model;
@@ -450,7 +481,8 @@ public final class SinglePathSearch {
             state = saved.get();
             net = checkpoint.restoreSupernet();
             model = LatencyModel.of(CandidateLatencyTable.read(outputDirectory.resolve(LATENCY_TABLE).toFile()));
-            log.accept("resuming from " + checkpoint.directory() + " (" + state.completedEpochs + " epoch(s) done)");
+            log.accept("resuming from " + checkpoint.latest().orElseThrow() + " (" + state.completedEpochs
+                    + " epoch(s) and " + state.batchesDone + " minibatch(es) done)");
         } else {
             state = SearchCheckpoint.start(s, new State(), "search");
             model = profile(supernet, profiler, outputDirectory, state.outcome);
@@ -471,7 +503,11 @@ public final class SinglePathSearch {
         log.accept(String.format(Locale.ROOT, "fixed part %.3f ms, supernet predicted %.3f ms, target %.3f ms",
                 outcome.fixedMs, outcome.supernetPredictedMs, outcome.targetMs));
         if (!"done".equals(state.phase)) {
-            search(net, model, data, state, checkpoint);
+            try {
+                search(net, model, data, state, checkpoint);
+            } catch (DivergenceException e) {
+                throw new DivergenceException(e, checkpoint.keptMessage() + "; nothing was exported");
+            }
         }
         outcome.searchSeconds = state.searchSeconds;
         outcome.supernetTestAccuracy = outcome.epochs.get(outcome.epochs.size() - 1).testAccuracy;
@@ -490,9 +526,14 @@ public final class SinglePathSearch {
         log.accept(String.format(Locale.ROOT, "searched %s: predicted %.3f ms; exported network max |diff| %.2e",
                 outcome.choices().values(), outcome.predictedMs, outcome.exportMaxAbsDifference));
         long retrainStart = System.nanoTime();
-        PhaseTrainer.train(slim, data, s.batchSize, s.seed, "slim",
-                epoch -> String.format(Locale.ROOT, "retrain %d/%d", epoch, s.retrainEpochs), 1, s.retrainEpochs,
-                outcome.history, progress, null, epoch -> { });
+        try {
+            PhaseTrainer.train(slim, data, s.batchSize, s.seed, "slim",
+                    epoch -> String.format(Locale.ROOT, "retrain %d/%d", epoch, s.retrainEpochs), PhaseTrainer.Start.epoch(1),
+                    s.retrainEpochs, outcome.history, progress, null, 0, null, epoch -> { });
+        } catch (DivergenceException e) {
+            throw new DivergenceException(e, checkpoint.keptMessage() + " with the searched structure;"
+                    + " the slim network was not saved");
+        }
         outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(slim, data);
         outcome.slimParameters = slim.numParams();
@@ -508,13 +549,16 @@ public final class SinglePathSearch {
                 outcome.measuredMs, outcome.predictedMs, 100 * outcome.relativeError(), outcome.supernetMeasuredMs,
                 outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
-        ModelSerializer.writeModel(slim, slimModel.toFile(), true);
-        if (data.normalizer() != null) {
-            ModelSerializer.addNormalizerToModel(slimModel.toFile(), data.normalizer());
-        }
-        provenance.writeInto(slimModel);
+        var normalizer = data.normalizer();
+        checkpoint.writeResult(() -> {
+            ModelSerializer.writeModel(slim, slimModel.toFile(), true);
+            if (normalizer != null) {
+                ModelSerializer.addNormalizerToModel(slimModel.toFile(), normalizer);
+            }
+            provenance.writeInto(slimModel);
+        });
         outcome.totalSeconds = (System.nanoTime() - start) / 1e9;
-        SinglePathReport.write(outcome, outputDirectory);
+        checkpoint.writeResult(() -> SinglePathReport.write(outcome, outputDirectory));
         return outcome;
     }
 
@@ -574,12 +618,12 @@ public final class SinglePathSearch {
         EpochRecorder recorder = new EpochRecorder(model, outcome);
         net.setListeners(latency, recorder);
         int epochs = s.warmupEpochs + s.searchEpochs;
-        long start = System.nanoTime();
-        double before = state.searchSeconds;
+        DoubleSupplier clock = state.clock();
         PhaseTrainer.train(net, data, s.batchSize, s.seed, "supernet", epoch -> epoch <= s.warmupEpochs
                         ? String.format(Locale.ROOT, "warm-up %d/%d", epoch, s.warmupEpochs)
                         : String.format(Locale.ROOT, "search %d/%d", epoch - s.warmupEpochs, s.searchEpochs),
-                state.completedEpochs + 1, epochs, outcome.history, progress, recorder::status, epoch -> {
+                state.start(), epochs, outcome.history, progress, recorder::status, checkpointEvery,
+                checkpoint.withinEpoch(net, state, clock), epoch -> {
                     SearchHistory.Epoch row = outcome.history.epochs.get(outcome.history.epochs.size() - 1);
                     SinglePathOutcome.Epoch e = new SinglePathOutcome.Epoch();
                     e.epoch = epoch;
@@ -592,8 +636,7 @@ public final class SinglePathSearch {
                     log.accept(String.format(Locale.ROOT, "%s: loss %.4f, test accuracy %.4f, predicted %.3f ms, %s",
                             e.warmup ? "warm-up " + epoch : "search " + (epoch - s.warmupEpochs), e.score,
                             e.testAccuracy, e.predictedMs, e.choices.values()));
-                    state.completedEpochs = epoch;
-                    state.searchSeconds = before + (System.nanoTime() - start) / 1e9;
+                    state.epochDone(epoch, clock.getAsDouble());
                     if (epoch == epochs) {
                         state.phase = "done";
                     }

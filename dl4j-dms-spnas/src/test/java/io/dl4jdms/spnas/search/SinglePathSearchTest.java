@@ -1,7 +1,9 @@
 package io.dl4jdms.spnas.search;
 
 import io.dl4jdms.latency.CandidateLatencyTable;
+import io.dl4jdms.pipeline.InterruptingProgress;
 import io.dl4jdms.pipeline.Provenance;
+import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchProgress;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -84,10 +86,6 @@ class SinglePathSearchTest {
         assertEquals(outcome.slimParameters, slim.numParams());
     }
 
-    /** Stops the run when the first search epoch starts, after the warm-up epoch's checkpoint was written. */
-    private static final class Interrupt extends RuntimeException {
-    }
-
     /**
      * A search interrupted after its first epoch and run again resumes from the checkpoint and ends with the
      * structure, weights and accuracy of the uninterrupted search with the same seed. Both use one latency table (a
@@ -101,32 +99,20 @@ class SinglePathSearchTest {
                 .run(dir.resolve("straight"));
         SinglePathSearch.Settings settings = straight
                 .latencyTable(dir.resolve("straight").resolve(SinglePathSearch.LATENCY_TABLE));
-        SearchProgress interrupting = new SearchProgress() {
-            @Override
-            public void startPhase(String phase, long steps) {
-                if (phase.startsWith("search 1/")) {
-                    throw new Interrupt();
-                }
-            }
-
-            @Override
-            public void step(String detail) {
-            }
-
-            @Override
-            public void endPhase() {
-            }
-        };
+        // Stops the run when the first search epoch starts, after the warm-up epoch's checkpoint was written.
+        SearchProgress interrupting = InterruptingProgress.at("search 1/", 0);
         Path resumedDir = dir.resolve("resumed");
-        assertThrows(Interrupt.class, () -> new SinglePathSearch(settings, interrupting, line -> { }).run(resumedDir));
-        assertTrue(Files.exists(resumedDir.resolve("checkpoint/state.json")));
+        assertThrows(InterruptingProgress.Interrupt.class, () -> new SinglePathSearch(settings, interrupting, line -> { }).run(resumedDir));
+        assertTrue(Files.exists(new SearchCheckpoint(resumedDir).latest().orElseThrow().resolve(SearchCheckpoint.STATE)));
         List<String> log = new ArrayList<>();
         SinglePathOutcome actual = new SinglePathSearch(settings, SearchProgress.NONE, log::add).run(resumedDir);
         assertTrue(log.stream().anyMatch(line -> line.startsWith("resuming")), log.toString());
 
         assertEquals(expected.choices(), actual.choices(), "the same structure");
-        ComputationGraph a = ModelSerializer.restoreComputationGraph(dir.resolve("straight/checkpoint/supernet.zip").toFile());
-        ComputationGraph b = ModelSerializer.restoreComputationGraph(resumedDir.resolve("checkpoint/supernet.zip").toFile());
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(new SearchCheckpoint(dir.resolve("straight")).latest()
+                .orElseThrow().resolve(SearchCheckpoint.MODEL).toFile());
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(new SearchCheckpoint(resumedDir).latest()
+                .orElseThrow().resolve(SearchCheckpoint.MODEL).toFile());
         assertEquals(a.params(), b.params(), "the same supernet weights");
         ComputationGraph slimA = ModelSerializer.restoreComputationGraph(dir.resolve("straight/slim-model.zip").toFile());
         ComputationGraph slimB = ModelSerializer.restoreComputationGraph(resumedDir.resolve("slim-model.zip").toFile());
