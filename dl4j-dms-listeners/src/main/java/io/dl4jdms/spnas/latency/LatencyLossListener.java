@@ -156,6 +156,36 @@ public final class LatencyLossListener extends BaseTrainingListener {
                 && layer.paramTable().containsKey(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY);
     }
 
+    /**
+     * What the listener has learnt over the iterations so far (the grown {@code lambda}, whether the thresholds were
+     * placed and the target reached, the updates taken back), for a checkpoint: a search resumed with
+     * {@link #resume(Progress)} goes on exactly as an uninterrupted one.
+     */
+    public static final class Progress {
+        public double currentWeight;
+        public boolean placed;
+        public boolean reached;
+        public long reverted;
+    }
+
+    /** The listener's state now, to be saved with the network (see {@link Progress}). */
+    public Progress progress() {
+        Progress p = new Progress();
+        p.currentWeight = currentWeight;
+        p.placed = placed;
+        p.reached = reached;
+        p.reverted = reverted;
+        return p;
+    }
+
+    /** Takes up the state saved by {@link #progress()} with the network it belongs to. */
+    public void resume(Progress p) {
+        currentWeight = p.currentWeight;
+        placed = p.placed;
+        reached = p.reached;
+        reverted = p.reverted;
+    }
+
     /** Whether the search has reached the target (held there from then on with {@link Builder#hold}). */
     public boolean reached() {
         return reached;

@@ -436,6 +436,8 @@ public final class SinglePathSearch {
     /** What the checkpoint keeps besides the supernet: the figures of the run so far. */
     public static final class State extends SearchCheckpoint.State {
         public SinglePathOutcome outcome = new SinglePathOutcome();
+        /** The latency loss's state at the checkpoint (null before the search starts). */
+        public LatencyLossListener.Progress latency;
     }
 
     /**
@@ -615,15 +617,23 @@ public final class SinglePathSearch {
         LatencyLossListener latency = LatencyLossListener.builder(model).weight(s.latencyWeight)
                 .weightGrowth(s.latencyWeightGrowth).thresholdStart(s.thresholdStart)
                 .targetMs(outcome.targetMs).warmupIterations(s.warmupEpochs * iterationsPerEpoch).build();
+        if (state.latency != null) {
+            latency.resume(state.latency);
+        }
         EpochRecorder recorder = new EpochRecorder(model, outcome);
         net.setListeners(latency, recorder);
         int epochs = s.warmupEpochs + s.searchEpochs;
         DoubleSupplier clock = state.clock();
+        PhaseTrainer.WithinEpoch within = checkpoint.withinEpoch(net, state, clock);
+        PhaseTrainer.WithinEpoch withLatency = (epoch, batchesDone, lossSum, lossCount) -> {
+            state.latency = latency.progress();
+            within.accept(epoch, batchesDone, lossSum, lossCount);
+        };
         PhaseTrainer.train(net, data, s.batchSize, s.seed, "supernet", epoch -> epoch <= s.warmupEpochs
                         ? String.format(Locale.ROOT, "warm-up %d/%d", epoch, s.warmupEpochs)
                         : String.format(Locale.ROOT, "search %d/%d", epoch - s.warmupEpochs, s.searchEpochs),
                 state.start(), epochs, outcome.history, progress, recorder::status, checkpointEvery,
-                checkpoint.withinEpoch(net, state, clock), epoch -> {
+                withLatency, epoch -> {
                     SearchHistory.Epoch row = outcome.history.epochs.get(outcome.history.epochs.size() - 1);
                     SinglePathOutcome.Epoch e = new SinglePathOutcome.Epoch();
                     e.epoch = epoch;
@@ -640,6 +650,7 @@ public final class SinglePathSearch {
                     if (epoch == epochs) {
                         state.phase = "done";
                     }
+                    state.latency = latency.progress();
                     checkpoint.save(net, state);
                 });
         net.setListeners();
