@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Three searches one after another in one JVM through the Java API: the resident memory after the third
- * is within 10% of that after the first (no workspace, off-heap or listener leak from one search to the next).
+ * Three searches one after another in one JVM through the Java API: the resident memory outside the Java heap
+ * after the third is within 10% of that after the first (no workspace, off-heap or native leak from one search to
+ * the next). The test JVM has a fixed, pre-touched heap (see the module's POM), so the heap's share of the
+ * resident set is constant and is taken out; a growing heap would show up as a failing search, not here.
  * A warm-up search runs first: the first search in a JVM loads classes, compiles hot code and fills oneDNN's
  * primitive cache, which raised the resident memory by about 60 MB (17%) between the first and second search
  * and by under 1% between the second and third.
@@ -40,17 +42,17 @@ class SoakTest {
         StringBuilder report = new StringBuilder();
         for (int run = 0; run < 4; run++) {
             SearchSettings settings = SearchSettings.builder().out(dir.resolve("run" + run)).searchEpochs(1)
-                    .retrainEpochs(1).batchSize(50).seed(run).build();
+                    .retrainEpochs(1).batchSize(50).seed(1).build();
             SearchOutcome outcome = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
             assertTrue(outcome.slimFlops > 0);
-            rss[run] = residentBytes();
-            report.append(String.format("%s search: resident %.1f MB, heap committed %.1f MB, JavaCPP off-heap %.1f MB"
+            rss[run] = residentBytes() - Runtime.getRuntime().totalMemory();
+            report.append(String.format("%s search: resident outside the heap %.1f MB, heap committed %.1f MB, JavaCPP off-heap %.1f MB"
                             + " (physical %.1f MB)%n", run == 0 ? "warm-up" : "search " + run, rss[run] / 1e6,
                     Runtime.getRuntime().totalMemory() / 1e6, org.bytedeco.javacpp.Pointer.totalBytes() / 1e6,
                     org.bytedeco.javacpp.Pointer.physicalBytes() / 1e6));
         }
         System.out.print(report);
-        assertTrue(rss[3] <= 1.10 * rss[1], "resident memory grew from " + rss[1] / 1e6 + " MB after the first search to "
+        assertTrue(rss[3] <= 1.10 * rss[1], "resident memory outside the heap grew from " + rss[1] / 1e6 + " MB after the first search to "
                 + rss[3] / 1e6 + " MB after the third:\n" + report);
     }
 }
