@@ -55,7 +55,10 @@ public final class LatencyBudgetExample {
         ResourceModel timed = model.withLatency(table);
         double supernetMs = timed.full(ResourceKind.LATENCY);
 
-        double target = 0.6;
+        // Aim at 60% of the supernet's time, or halfway down to the smallest network the masks can build when that
+        // is slower (per-layer overheads the pruning cannot remove set a floor on the measured time).
+        double floor = timed.smallest(ResourceKind.LATENCY) / supernetMs;
+        double target = Math.max(0.6, (1 + floor) / 2);
         ResourceLossListener resource = ResourceLossListener.builder(timed).kind(ResourceKind.LATENCY)
                 .targetFraction(target).weight(5).geometricSchedule(iterations, 0.8).build();
         net.setListeners(new TaylorImportanceListener(), resource);
