@@ -8,11 +8,13 @@ import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.AbstractLayer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -21,6 +23,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,9 +100,36 @@ class DefaultSupernetTest {
                 assertTrue(diff <= 1e-5 * scale, workspaces + ", step " + step + ": max |diff| " + diff);
                 cached.output(Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28));
             }
+            assertEquals(stockConvolutions(cached), keptPreOutputs(cached), workspaces + ": stock convolutions that kept");
+            assertEquals(0, keptPreOutputs(plain), workspaces + ": without the cache mode none keeps");
         }
         assertEquals(CacheMode.DEVICE, SlimExporter.export(network(conf, CacheMode.DEVICE, WorkspaceMode.ENABLED))
                 .getConfiguration().getCacheMode());
+    }
+
+    private static long stockConvolutions(ComputationGraph net) {
+        return Arrays.stream(net.getLayers()).filter(DefaultSupernetTest::isStockConvolution).count();
+    }
+
+    /** Stock convolutions holding a pre-output from their last training pass (DL4J's protected cache field). */
+    private static long keptPreOutputs(ComputationGraph net) {
+        try {
+            Field field = AbstractLayer.class.getDeclaredField("preOutput");
+            field.setAccessible(true);
+            long kept = 0;
+            for (Layer layer : net.getLayers()) {
+                if (isStockConvolution(layer) && field.get(layer) != null) {
+                    kept++;
+                }
+            }
+            return kept;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("DL4J's AbstractLayer.preOutput", e);
+        }
+    }
+
+    private static boolean isStockConvolution(Layer layer) {
+        return layer.getClass() == org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
     }
 
     private static ComputationGraph network(ComputationGraphConfiguration conf, CacheMode cacheMode,
@@ -109,6 +140,7 @@ class DefaultSupernetTest {
         c.setInferenceWorkspaceMode(workspaces);
         ComputationGraph net = new ComputationGraph(c);
         net.init();
+        net.setCacheMode(cacheMode); // the layers' own copies of the mode (they decide without workspaces)
         return net;
     }
 }
