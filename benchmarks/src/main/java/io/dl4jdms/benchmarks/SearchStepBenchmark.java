@@ -100,7 +100,7 @@ public final class SearchStepBenchmark {
             ComputationGraph noCache = new ComputationGraph(uncached);
             noCache.init(supernet.params().dup(), false);
             noCache.setCacheMode(CacheMode.NONE);
-            listeners(noCache, model);
+            listeners(noCache, ResourceModel.of(noCache, InputType.convolutional(28, 28, 1)));
             variants.put("supernet-nocache", () -> time(noCache, data));
         }
         TorchPeer peer = torch == null ? null : new TorchPeer(torch, batch);
