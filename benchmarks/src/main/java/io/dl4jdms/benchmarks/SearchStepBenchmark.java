@@ -7,6 +7,7 @@ import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import io.dl4jdms.search.DefaultSupernet;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -35,12 +36,15 @@ import java.util.function.Supplier;
  *   <li>{@code stock}: the same supernet exported before any search ({@link SlimExporter}: every channel and
  *       block kept), i.e. the same shapes as DL4J's {@code ConvolutionLayer}, {@code BatchNormalization},
  *       {@code ActivationLayer} and {@code ElementWiseVertex}.</li>
+ *   <li>{@code supernet-nocache} (only on request): the supernet with DL4J's cache mode {@code NONE} instead of the
+ *       default supernet's {@code DEVICE}, so that its stock convolutions run their forward pass again in backprop
+ *       (the same weights).</li>
  * </ul>
  * The PyTorch side of the same comparison is {@code benchmarks/python/search_step_torch.py}, interleaved with
  * {@code --torch}.
  *
  * <p>Arguments (all optional): {@code --reps N} (default 20), {@code --warmup N} (default 5), {@code --batch N}
- * (default 64), {@code --seed N} (default 42), {@code --variants supernet,stock} (default both; ratios are to {@code stock}), {@code --torch PYTHON}
+ * (default 64), {@code --seed N} (default 42), {@code --variants supernet,stock} (default both; also {@code supernet-nocache}; ratios are to {@code stock}), {@code --torch PYTHON}
  * (also time the PyTorch peer, e.g. {@code /usr/bin/python3}; run from the repository root).
  */
 public final class SearchStepBenchmark {
@@ -80,8 +84,7 @@ public final class SearchStepBenchmark {
         ResourceModel model = ResourceModel.of(supernet, InputType.convolutional(28, 28, 1));
         System.out.printf(Locale.ROOT, "supernet: %,d parameters, %.2f M multiply-accumulates per image%n",
                 supernet.numParams(), model.full(ResourceKind.FLOPS) / 1e6);
-        supernet.setListeners(new TaylorImportanceListener(), ResourceLossListener.builder(model)
-                .kind(ResourceKind.FLOPS).targetFraction(0.5).weight(5.0).geometricSchedule(1000, 0.8).build());
+        listeners(supernet, model);
         DataSet data = fixedBatch(batch, seed);
 
         Map<String, Supplier<Long>> variants = new LinkedHashMap<>();
@@ -90,6 +93,15 @@ public final class SearchStepBenchmark {
         }
         if (only.contains("stock")) {
             variants.put("stock", () -> time(stock, data));
+        }
+        if (only.contains("supernet-nocache")) {
+            ComputationGraphConfiguration uncached = conf.clone();
+            uncached.setCacheMode(CacheMode.NONE);
+            ComputationGraph noCache = new ComputationGraph(uncached);
+            noCache.init(supernet.params().dup(), false);
+            noCache.setCacheMode(CacheMode.NONE);
+            listeners(noCache, ResourceModel.of(noCache, InputType.convolutional(28, 28, 1)));
+            variants.put("supernet-nocache", () -> time(noCache, data));
         }
         TorchPeer peer = torch == null ? null : new TorchPeer(torch, batch);
         if (peer != null) {
@@ -140,6 +152,11 @@ public final class SearchStepBenchmark {
         System.out.printf(Locale.ROOT, "  conv2d_bp [64,32,28,28]->64 3x3  %8.1f ms  %6.1f GFLOP/s (2x the forward work)%n",
                 bwd, 2 * convFlops / bwd / 1e6);
         System.out.printf(Locale.ROOT, "  gemm 1024^3 (the ceiling)         %8.1f ms  %6.1f GFLOP/s%n", gemm, gemmFlops / gemm / 1e6);
+    }
+
+    private static void listeners(ComputationGraph supernet, ResourceModel model) {
+        supernet.setListeners(new TaylorImportanceListener(), ResourceLossListener.builder(model)
+                .kind(ResourceKind.FLOPS).targetFraction(0.5).weight(5.0).geometricSchedule(1000, 0.8).build());
     }
 
     private static long time(ComputationGraph net, DataSet data) {

@@ -6,6 +6,7 @@ import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import io.dl4jdms.supernet.MlpSupernet;
 import io.dl4jdms.supernet.ResNetSupernet;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -17,7 +18,8 @@ import org.nd4j.linalg.learning.config.Adam;
 /**
  * The supernet of the {@code dms search} command: a {@link ResNetSupernet} sized for 28x28 images on a
  * CPU (a stride-2 stem of 12 channels, then three stages of two basic blocks, 12-24-48 channels, strides
- * 1-2-2), in float, trained with {@code Adam(3e-3)}; and the uniformly width-scaled baseline the report
+ * 1-2-2), in float, trained with {@code Adam(3e-3)} (DL4J's cache mode {@code DEVICE}, see {@link #configuration(int, int,
+ * int, int, double, double, long)}); and the uniformly width-scaled baseline the report
  * compares the searched network with. Widths and block counts scale with the multipliers. For a table
  * (feed-forward data) it is an {@link MlpSupernet} of two hidden {@code TopkDense} layers of 64 (widths
  * only; the depth multiplier does not apply).
@@ -70,9 +72,15 @@ public final class DefaultSupernet {
                 .build();
     }
 
+    /**
+     * The global configuration: seed, {@code Adam(3e-3)}, ReLU weight init, float, and {@link CacheMode#DEVICE}, so
+     * that DL4J's stock {@code ConvolutionLayer}s keep their training pre-output for backprop instead of running the
+     * forward convolution again (the searchable layers keep their forward pass whatever the cache mode). The slim
+     * network and the baseline inherit it; it changes no result.
+     */
     private static NeuralNetConfiguration.Builder global(long seed) {
         return new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(LEARNING_RATE))
-                .weightInit(WeightInit.RELU).dataType(DataType.FLOAT);
+                .weightInit(WeightInit.RELU).dataType(DataType.FLOAT).cacheMode(CacheMode.DEVICE);
     }
 
     /**

@@ -8,12 +8,23 @@ import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,5 +73,74 @@ class DefaultSupernetTest {
         double flops = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.FLOPS, input);
         assertTrue(Math.abs(flops / half - 1) < 0.1, "baseline " + flops + " vs " + half);
         assertTrue(baseline.widthMultiplier > 0.5 && baseline.widthMultiplier < 0.9, "x" + baseline.widthMultiplier);
+    }
+
+    /**
+     * The supernet's cache mode (DL4J's stock convolutions keep their training pre-output for backprop) against the
+     * same network without it: the same parameters after every step, with an inference pass between the steps (which
+     * must not be taken for the next step's pre-output), with and without workspaces; and the slim network keeps it.
+     */
+    @Test
+    void cachedPreOutputsTrainAsWithout() {
+        ComputationGraphConfiguration conf = DefaultSupernet.configuration(data, 1.0, 1.0, 3);
+        assertEquals(CacheMode.DEVICE, conf.getCacheMode());
+        for (WorkspaceMode workspaces : WorkspaceMode.values()) {
+            ComputationGraph cached = network(conf, CacheMode.DEVICE, workspaces);
+            ComputationGraph plain = network(conf, CacheMode.NONE, workspaces);
+            plain.setParams(cached.params().dup());
+            Nd4j.getRandom().setSeed(5);
+            for (int step = 0; step < 3; step++) {
+                INDArray features = Nd4j.rand(DataType.FLOAT, 6, 1, 28, 28);
+                INDArray labels = Nd4j.eye(10).getRows(0, 3, 5, 7, 9, 1).castTo(DataType.FLOAT);
+                DataSet batch = new DataSet(features, labels);
+                cached.fit(batch);
+                plain.fit(batch);
+                double scale = plain.params().amaxNumber().doubleValue();
+                double diff = cached.params().sub(plain.params()).amaxNumber().doubleValue();
+                assertTrue(diff <= 1e-5 * scale, workspaces + ", step " + step + ": max |diff| " + diff);
+                cached.output(Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28));
+            }
+            assertEquals(stockConvolutions(cached), keptPreOutputs(cached), workspaces + ": stock convolutions that kept");
+            assertEquals(0, keptPreOutputs(plain), workspaces + ": without the cache mode none keeps");
+        }
+        assertEquals(CacheMode.DEVICE, SlimExporter.export(network(conf, CacheMode.DEVICE, WorkspaceMode.ENABLED))
+                .getConfiguration().getCacheMode());
+    }
+
+    private static long stockConvolutions(ComputationGraph net) {
+        return Arrays.stream(net.getLayers()).filter(DefaultSupernetTest::isStockConvolution).count();
+    }
+
+    /** Stock convolutions holding a pre-output from their last training pass (DL4J's protected cache field). */
+    private static long keptPreOutputs(ComputationGraph net) {
+        try {
+            Field field = AbstractLayer.class.getDeclaredField("preOutput");
+            field.setAccessible(true);
+            long kept = 0;
+            for (Layer layer : net.getLayers()) {
+                if (isStockConvolution(layer) && field.get(layer) != null) {
+                    kept++;
+                }
+            }
+            return kept;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("DL4J's AbstractLayer.preOutput", e);
+        }
+    }
+
+    private static boolean isStockConvolution(Layer layer) {
+        return layer.getClass() == org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class;
+    }
+
+    private static ComputationGraph network(ComputationGraphConfiguration conf, CacheMode cacheMode,
+                                            WorkspaceMode workspaces) {
+        ComputationGraphConfiguration c = conf.clone();
+        c.setCacheMode(cacheMode);
+        c.setTrainingWorkspaceMode(workspaces);
+        c.setInferenceWorkspaceMode(workspaces);
+        ComputationGraph net = new ComputationGraph(c);
+        net.init();
+        net.setCacheMode(cacheMode); // the layers' own copies of the mode (they decide without workspaces)
+        return net;
     }
 }
