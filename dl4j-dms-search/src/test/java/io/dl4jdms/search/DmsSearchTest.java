@@ -214,19 +214,19 @@ class DmsSearchTest {
     @Test
     void pretrainedPipelineAgainstUniformMagnitudePruningWithTheSameFineTuning(@TempDir Path out) throws IOException {
         SearchSettings settings = tiny(out).pipeline(Pipeline.PRETRAINED).pretrainEpochs(1).searchEpochs(1)
-                .retrainEpochs(2).build();
+                .retrainEpochs(1).build();
         SearchOutcome o = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
         checkBudgetAndBaseline(o);
         assertEquals("fine-tuned", o.slimTraining);
-        assertEquals(2, o.slimTrainingEpochs);
-        assertEquals(2, o.baselineTrainingEpochs);
-        assertEquals(2, epochsOf(o, "slim"));
-        assertEquals(2, epochsOf(o, "baseline"), "the baseline gets the slim network's fine-tuning");
+        assertEquals(1, o.slimTrainingEpochs);
+        assertEquals(1, o.baselineTrainingEpochs);
+        assertEquals(1, epochsOf(o, "slim"));
+        assertEquals(1, epochsOf(o, "baseline"), "the baseline gets the slim network's fine-tuning");
         assertEquals(1, epochsOf(o, "pretrain"));
         assertEquals(1, epochsOf(o, "search"));
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertTrue(summary.path("baseline").path("method").asText().contains("fine-tuned"), summary.toString());
-        assertEquals(2, summary.path("baseline").path("trainingEpochs").asInt());
+        assertEquals(1, summary.path("baseline").path("trainingEpochs").asInt());
     }
 
     @Test
