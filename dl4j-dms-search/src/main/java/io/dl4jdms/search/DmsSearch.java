@@ -34,7 +34,9 @@ import java.util.function.Consumer;
 /**
  * One DMS search from settings to report: builds (or restores) the supernet, searches its structure
  * under the budget with the importance and resource-loss listeners, exports the slim network, retrains
- * it, trains a uniformly width-scaled baseline of the same FLOPs with the same budget, and writes
+ * it, builds the pipeline's baseline of the same FLOPs (scratch: the base network scaled uniformly in width, trained
+ * the same way; pretrained and structure-only: the pretrained network pruned uniformly by filter magnitude, fine-tuned
+ * the same way or not at all), and writes
  * {@code summary.json}, {@code report.html}, the plots, {@code structure.json}, {@code slim-model.zip}
  * and the checkpoints into the output directory. A search that was interrupted (even killed) resumes from
  * its last checkpoint when run again with the same settings and output directory, and ends as an
