@@ -16,7 +16,9 @@ import java.util.concurrent.Callable;
 /** {@code dms search}: a DMS search, the slim network's export and retraining, and a report. */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Searches widths and depths of a ResNet-style supernet for a FLOPs or parameter budget, "
-                + "exports the slim network, retrains and evaluates it against a uniformly scaled baseline, "
+                + "exports the slim network, retrains and evaluates it against a uniform baseline (scratch: the base network "
+                + "scaled in width, same training; pretrained, structure-only: the pretrained network pruned uniformly by "
+                + "filter magnitude, same fine-tuning or none), "
                 + "and writes a report; with --csv an MLP supernet of a table. With no options: the embedded Fashion-MNIST subset, "
                 + "50%% of the supernet's FLOPs.")
 final class SearchCommand implements Callable<Integer> {
@@ -81,8 +83,14 @@ final class SearchCommand implements Callable<Integer> {
         SearchOutcome outcome = (checkpoints.restart ? search.restart() : search).run(loaded);
         System.out.printf(Locale.ROOT, "supernet %.0f FLOPs, target %.0f, slim %.0f (%.1f%% of the supernet)%n",
                 outcome.supernetFlops, outcome.targetFlops, outcome.slimFlops, 100 * outcome.slimFlops / outcome.supernetFlops);
-        System.out.printf(Locale.ROOT, "slim test accuracy %.4f, uniform baseline %.4f at %.0f FLOPs%n",
-                outcome.slimTestAccuracy, outcome.baselineTestAccuracy, outcome.baselineFlops);
+        if (!Double.isNaN(outcome.pretrainedTestAccuracy)) {
+            System.out.printf(Locale.ROOT, "pretrained network (unpruned) test accuracy %.4f%n", outcome.pretrainedTestAccuracy);
+        }
+        System.out.printf(Locale.ROOT, "slim test accuracy %.4f (%s), baseline %.4f at %.0f FLOPs (%s%s)%n",
+                outcome.slimTestAccuracy, outcome.slimTrainingEpochs == 0 ? "not retrained" : outcome.slimTraining + ", "
+                        + outcome.slimTrainingEpochs + " epoch(s)", outcome.baselineTestAccuracy, outcome.baselineFlops,
+                outcome.baselineMethod, outcome.baselineTrainingEpochs == 0 ? "" : ", " + outcome.baselineTrainingEpochs
+                        + " epoch(s)");
         System.out.println("report: " + settings.out.resolve("report.html").toAbsolutePath());
         return 0;
     }

@@ -57,6 +57,11 @@ final class SpnasCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = DEFAULTS.seed();
 
+    @Option(names = "--latency-table", paramLabel = "FILE",
+            description = "A latency table measured earlier (the latency.json of a run on this machine) instead of "
+                    + "profiling again; two runs on the same table search on the same latencies.")
+    Path latencyTable;
+
     @CommandLine.Mixin
     CheckpointOptions checkpoints;
 
@@ -86,6 +91,11 @@ final class SpnasCommand implements Callable<Integer> {
             require(profileRepeats >= 1, "--profile-repeats", profileRepeats, "at least 1");
             SinglePathSearch.Settings settings = new SinglePathSearch.Settings().data(data.checked())
                     .epochs(warmupEpochs, epochs, retrainEpochs).profile(profileWarmup, profileRepeats).seed(seed);
+            if (latencyTable != null) {
+                require(java.nio.file.Files.isRegularFile(latencyTable), "--latency-table", latencyTable,
+                        "a latency.json file");
+                settings = settings.latencyTable(latencyTable);
+            }
             if (targetMs != null) {
                 settings = settings.targetMs(targetMs);
             } else if (targetFraction != null) {

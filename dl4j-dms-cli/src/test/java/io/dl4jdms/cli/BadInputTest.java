@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +103,42 @@ class BadInputTest {
             }
         }
         assertEquals("keep me", Files.readString(file));
+    }
+
+    /**
+     * A directory nobody may write into, root included: {@code /proc} (mode r-x, and the kernel creates no file or
+     * directory there for anyone), so the check holds when the tests run as root, whom a read-only mode does not
+     * stop. Run as another user, a temporary directory made read-only is tried as well.
+     */
+    @Test
+    void aReadOnlyOutputDirectoryIsRefusedBeforeTraining(@TempDir Path dir) throws IOException {
+        Path proc = Path.of("/proc");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(proc.resolve("self")), "Linux /proc");
+        List<Path> readOnly = new java.util.ArrayList<>(List.of(proc));
+        Path chmodded = Files.createDirectories(dir.resolve("read-only"));
+        Files.setPosixFilePermissions(chmodded, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            if (!Files.isWritable(chmodded)) {
+                readOnly.add(chmodded); // not root
+            }
+            for (String command : new String[] {"search", "spnas"}) {
+                for (Path out : readOnly) {
+                    String[] r = DmsCommandTest.run(command, "--out", out.toString());
+                    assertEquals("1", r[0], command + ": " + r[2]);
+                    assertTrue(r[2].startsWith("dms: cannot write into output directory " + out + " ("), r[2]);
+                    assertTrue(!r[1].contains("profil") && !r[1].contains("resuming"), "refused before training: " + r[1]);
+                }
+                Path under = proc.resolve("dms-out");
+                String[] r = DmsCommandTest.run(command, "--out", under.toString());
+                assertEquals("1", r[0], command + ": " + r[2]);
+                assertTrue(r[2].startsWith("dms: cannot create output directory " + under + " ("), r[2]);
+            }
+            try (java.util.stream.Stream<Path> left = Files.list(chmodded)) {
+                assertEquals(0, left.count(), "nothing is left in the read-only directory");
+            }
+        } finally {
+            Files.setPosixFilePermissions(chmodded, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
     }
 
     @Test

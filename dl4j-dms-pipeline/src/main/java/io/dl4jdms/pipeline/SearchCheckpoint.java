@@ -258,6 +258,47 @@ public final class SearchCheckpoint {
         return restored;
     }
 
+    /**
+     * Saves a network the run needs again after its search (e.g. the pretrained network its baseline starts from) as
+     * {@code <checkpoint>/<name>}, written whole or not at all; it is deleted with the checkpoints.
+     *
+     * @throws IOException naming the file and the checkpoint that is kept
+     */
+    public void saveModel(String name, ComputationGraph net) throws IOException {
+        Path file = directory().resolve(name);
+        Path partial = directory().resolve(".partial-" + name);
+        try {
+            Files.createDirectories(directory());
+            ModelSerializer.writeModel(net, partial.toFile(), true);
+            try {
+                Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            Files.deleteIfExists(partial);
+            throw new IOException("cannot write " + file + " (" + e.getMessage() + "); " + keptMessage(), e);
+        }
+    }
+
+    /**
+     * The network {@link #saveModel} saved under {@code name}.
+     *
+     * @throws CheckpointException naming the file when it is missing or damaged
+     */
+    public ComputationGraph restoreModel(String name) throws IOException {
+        Path file = directory().resolve(name);
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(file, "is missing");
+        }
+        try {
+            return ModelSerializer.restoreComputationGraph(file.toFile(), true);
+        } catch (Exception e) {
+            throw new CheckpointException(file, "is damaged (truncated or not a DL4J model: " + e + ")", e);
+        }
+    }
+
     /** Deletes every checkpoint, to start over on purpose. */
     public void deleteAll() throws IOException {
         files.deleteAll();

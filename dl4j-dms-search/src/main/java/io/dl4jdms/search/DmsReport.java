@@ -76,11 +76,23 @@ public final class DmsReport {
         slim.put("params", o.slimParams);
         slim.put("testAccuracy", o.slimTestAccuracy);
         slim.put("maxAbsDiffVsHardMasked", o.slimMaxAbsDiffVsHardMasked);
+        slim.put("training", o.slimTraining);
+        slim.put("trainingEpochs", o.slimTrainingEpochs);
+        if (!Double.isNaN(o.pretrainedTestAccuracy)) {
+            root.putObject("pretrained").put("testAccuracy", o.pretrainedTestAccuracy);
+        }
         ObjectNode baseline = root.putObject("baseline");
         baseline.put("flops", o.baselineFlops);
         baseline.put("params", o.baselineParams);
         baseline.put("testAccuracy", o.baselineTestAccuracy);
-        baseline.put("widthMultiplier", o.baselineWidthMultiplier);
+        baseline.put("method", o.baselineMethod);
+        baseline.put("trainingEpochs", o.baselineTrainingEpochs);
+        if (!Double.isNaN(o.baselineWidthMultiplier)) {
+            baseline.put("widthMultiplier", o.baselineWidthMultiplier);
+        }
+        if (!Double.isNaN(o.baselineKeptFraction)) {
+            baseline.put("keptFraction", o.baselineKeptFraction);
+        }
         ObjectNode timing = root.putObject("timing");
         timing.put("searchSeconds", o.searchSeconds);
         timing.put("retrainSeconds", o.retrainSeconds);
@@ -102,8 +114,13 @@ public final class DmsReport {
         }
         row(b, o.budgetFitRemoved > 0 ? String.format(Locale.ROOT, "searched, after the budget fit (%d element(s) removed)",
                 o.budgetFitRemoved) : "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
-        row(b, "slim network (retrained)", o.slimFlops, o.slimParams, o.slimTestAccuracy);
-        row(b, String.format(Locale.ROOT, "uniform baseline (width x%.3f, same retraining)", o.baselineWidthMultiplier),
+        if (!Double.isNaN(o.pretrainedTestAccuracy)) {
+            row(b, "pretrained network, unpruned", o.supernetFlops, o.supernetParams, o.pretrainedTestAccuracy);
+        }
+        row(b, "slim network (" + training(o.slimTraining, o.slimTrainingEpochs) + ")", o.slimFlops, o.slimParams,
+                o.slimTestAccuracy);
+        row(b, "baseline: " + o.baselineMethod + (o.baselineTrainingEpochs > 0
+                        ? String.format(Locale.ROOT, " (%d epoch(s))", o.baselineTrainingEpochs) : ""),
                 o.baselineFlops, o.baselineParams, o.baselineTestAccuracy);
         b.append("</table>\n<p>The slim network is the searched supernet with the pruned channels, features and blocks")
                 .append(" removed; its largest output difference from the supernet with hard 0/1 masks on the test set is ")
@@ -120,6 +137,10 @@ public final class DmsReport {
                 .append("<p>Files: <code>summary.json</code>, <code>structure.json</code>, <code>slim-model.zip</code>,")
                 .append(" <code>checkpoint/</code>.</p>\n");
         return Html.page("dl4j-dms search report", b);
+    }
+
+    private static String training(String how, int epochs) {
+        return "none".equals(how) ? "not retrained" : String.format(Locale.ROOT, "%s, %d epoch(s)", how, epochs);
     }
 
     private static void row(StringBuilder b, String label, double flops, double params, double accuracy) {

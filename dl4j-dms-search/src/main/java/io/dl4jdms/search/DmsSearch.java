@@ -34,7 +34,9 @@ import java.util.function.Consumer;
 /**
  * One DMS search from settings to report: builds (or restores) the supernet, searches its structure
  * under the budget with the importance and resource-loss listeners, exports the slim network, retrains
- * it, trains a uniformly width-scaled baseline of the same FLOPs with the same budget, and writes
+ * it, builds the pipeline's baseline of the same FLOPs (scratch: the base network scaled uniformly in width, trained
+ * the same way; pretrained and structure-only: the pretrained network pruned uniformly by filter magnitude, fine-tuned
+ * the same way or not at all), and writes
  * {@code summary.json}, {@code report.html}, the plots, {@code structure.json}, {@code slim-model.zip}
  * and the checkpoints into the output directory. A search that was interrupted (even killed) resumes from
  * its last checkpoint when run again with the same settings and output directory, and ends as an
@@ -66,6 +68,9 @@ public final class DmsSearch {
 
     /** The search reaches its budget at this fraction of its iterations (the authors' 80%). */
     static final double REACH_TARGET_AT = 0.8;
+
+    /** The pretrained network, kept beside the checkpoints for the baseline of the pretrained pipelines. */
+    static final String PRETRAINED_MODEL = "pretrained.zip";
 
     private final SearchSettings settings;
     private final SearchProgress progress;
@@ -189,6 +194,8 @@ public final class DmsSearch {
         outcome.supernetParams = model.full(ResourceKind.PARAMS);
         outcome.targetFlops = kind == ResourceKind.FLOPS ? settings.targetFraction() * outcome.supernetFlops : Double.NaN;
         outcome.targetParams = kind == ResourceKind.PARAMS ? settings.targetFraction() * outcome.supernetParams : Double.NaN;
+        outcome.pretrainedTestAccuracy = state.history.epochs.stream().filter(e -> "pretrain".equals(e.phase))
+                .mapToDouble(e -> e.testAccuracy).reduce((a, b) -> b).orElse(Double.NaN);
 
         for (TopkOperator op : model.operators()) {
             op.setHardMask(true);
@@ -225,6 +232,9 @@ public final class DmsSearch {
                     + " the slim network was not saved");
         }
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(retrained, data);
+        outcome.slimTrainingEpochs = settings.pipeline == Pipeline.STRUCTURE_ONLY ? 0 : settings.retrainEpochs;
+        outcome.slimTraining = settings.pipeline == Pipeline.STRUCTURE_ONLY ? "none"
+                : settings.pipeline == Pipeline.PRETRAINED ? "fine-tuned" : "from scratch";
         Path slimModel = settings.out.resolve("slim-model.zip");
         checkpoint.writeResult(() -> {
             ModelSerializer.writeModel(retrained, slimModel.toFile(), true);
@@ -234,18 +244,55 @@ public final class DmsSearch {
             provenance.writeInto(slimModel);
         });
 
-        DefaultSupernet.Baseline baseline = DefaultSupernet.uniformBaseline(data, outcome.slimFlops, settings.widthMultiplier,
-                settings.seed, input);
-        outcome.baselineWidthMultiplier = baseline.widthMultiplier;
-        outcome.baselineFlops = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.FLOPS, input);
-        outcome.baselineParams = PlainNetworkCounter.count(baseline.network.getConfiguration(), ResourceKind.PARAMS, input);
-        PhaseTrainer.train(baseline.network, data, settings.batchSize, settings.seed, "baseline", 1, settings.retrainEpochs, state.history,
-                progress, null, epoch -> { });
-        outcome.baselineTestAccuracy = PhaseTrainer.accuracy(baseline.network, data);
+        ComputationGraph baseline = baseline(data, input, checkpoint, state.history, outcome);
+        outcome.baselineFlops = PlainNetworkCounter.count(baseline.getConfiguration(), ResourceKind.FLOPS, input);
+        outcome.baselineParams = PlainNetworkCounter.count(baseline.getConfiguration(), ResourceKind.PARAMS, input);
+        outcome.baselineTestAccuracy = PhaseTrainer.accuracy(baseline, data);
         outcome.retrainSeconds = (System.nanoTime() - retrainStart) / 1e9;
 
         checkpoint.writeResult(() -> DmsReport.write(outcome, settings.out));
         return outcome;
+    }
+
+    /**
+     * The baseline that answers the pipeline's question, trained as the slim network is: for the scratch pipeline the
+     * base network scaled uniformly in width to the slim network's FLOPs, trained from scratch; for the pretrained
+     * and structure-only pipelines the same pretrained network pruned uniformly by filter magnitude to the slim
+     * network's FLOPs ({@link UniformPruning}), fine-tuned as the slim network is (pretrained) or not trained at all
+     * (structure-only).
+     */
+    private ComputationGraph baseline(SearchData data, InputType input, SearchCheckpoint checkpoint,
+                                      SearchHistory history, SearchOutcome outcome) throws IOException {
+        ComputationGraph baseline;
+        if (settings.pipeline == Pipeline.SCRATCH) {
+            DefaultSupernet.Baseline scaled = DefaultSupernet.uniformBaseline(data, outcome.slimFlops,
+                    settings.widthMultiplier, settings.seed, input);
+            outcome.baselineWidthMultiplier = scaled.widthMultiplier;
+            outcome.baselineMethod = String.format(Locale.ROOT, "uniform width x%.3f, trained from scratch",
+                    scaled.widthMultiplier);
+            baseline = scaled.network;
+        } else {
+            ComputationGraph pretrained = checkpoint.restoreModel(PRETRAINED_MODEL);
+            UniformPruning.Result pruned = UniformPruning.prune(pretrained, ResourceModel.of(pretrained, input),
+                    outcome.slimFlops, BUDGET_TOLERANCE);
+            log.accept("uniform magnitude pruning of the pretrained network: " + pruned);
+            outcome.baselineKeptFraction = pruned.keptFraction;
+            outcome.baselineMethod = String.format(Locale.ROOT, "pretrained network pruned uniformly by filter"
+                    + " magnitude (%.1f%% of each width kept)%s", 100 * pruned.keptFraction,
+                    settings.pipeline == Pipeline.PRETRAINED ? ", fine-tuned" : ", not retrained");
+            baseline = SlimExporter.export(pretrained);
+        }
+        outcome.baselineTrainingEpochs = settings.pipeline == Pipeline.STRUCTURE_ONLY ? 0 : settings.retrainEpochs;
+        if (outcome.baselineTrainingEpochs > 0) {
+            try {
+                PhaseTrainer.train(baseline, data, settings.batchSize, settings.seed, "baseline", 1,
+                        outcome.baselineTrainingEpochs, history, progress, null, epoch -> { });
+            } catch (DivergenceException e) {
+                throw new DivergenceException(e, checkpoint.keptMessage() + "; the slim network is saved, the"
+                        + " report was not written");
+            }
+        }
+        return baseline;
     }
 
     private int iterationsPerEpoch(SearchData data) {
@@ -261,6 +308,7 @@ public final class DmsSearch {
                 state.history, progress, null, checkpointEvery, checkpoint.withinEpoch(supernet, state, clock), epoch -> {
                     state.epochDone(epoch, clock.getAsDouble());
                     if (epoch == settings.pretrainEpochs) {
+                        checkpoint.saveModel(PRETRAINED_MODEL, supernet);
                         state.phase = "search";
                         state.completedEpochs = 0;
                     }

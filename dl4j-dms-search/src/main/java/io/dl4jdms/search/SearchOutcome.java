@@ -52,7 +52,20 @@ public final class SearchOutcome {
     public double baselineFlops;
     public double baselineParams;
     public double baselineTestAccuracy;
-    public double baselineWidthMultiplier;
+    /** The scratch pipeline's baseline: the width multiplier of the base network (NaN for the other pipelines). */
+    public double baselineWidthMultiplier = Double.NaN;
+    /** The pretrained pipelines' baseline: the fraction of every width the uniform magnitude pruning kept (else NaN). */
+    public double baselineKeptFraction = Double.NaN;
+    /** What the baseline is and how it was trained, in words (e.g. "uniform width x0.700, trained from scratch"). */
+    public String baselineMethod;
+    /** Training epochs of the baseline after it was built (0: none). */
+    public int baselineTrainingEpochs;
+    /** How the slim network was trained after the export: "from scratch", "fine-tuned" or "none". */
+    public String slimTraining;
+    /** Training epochs of the slim network after the export (0: none). */
+    public int slimTrainingEpochs;
+    /** Test accuracy of the pretrained, unpruned network (pretrained pipelines; NaN for scratch). */
+    public double pretrainedTestAccuracy = Double.NaN;
     public double searchSeconds;
     public double retrainSeconds;
     public long seed;

@@ -139,6 +139,49 @@ class DmsSearchFaultsTest {
         assertEquals("a file", Files.readString(file));
     }
 
+    /**
+     * Each result file that cannot be written (a directory sits where it should go, which stops root as well as any
+     * other user) ends the run with a message naming the output directory, the cause and the checkpoint that is kept;
+     * the same command then resumes after the search (no search epoch is run again) and goes on to the next file.
+     */
+    @Test
+    void resultsThatCannotBeWrittenKeepTheLastGoodCheckpointAndTheSameCommandFinishes(@TempDir Path out)
+            throws IOException {
+        SearchSettings settings = tiny(out).build();
+        Path checkpointAfterSearch = null;
+        for (String result : new String[] {"structure.json", "slim-model.zip", "summary.json"}) {
+            Path blocker = Files.createDirectories(out.resolve(result));
+            Files.writeString(blocker.resolve("in-the-way"), "a directory where " + result + " should go");
+            java.util.List<String> log = new java.util.ArrayList<>();
+            IOException e = assertThrows(IOException.class,
+                    () -> new DmsSearch(settings, SearchProgress.NONE, log::add).run(data), result);
+            Path kept = new SearchCheckpoint(out).latest().orElseThrow();
+            assertTrue(e.getMessage().startsWith("cannot write the results into " + out)
+                    && e.getMessage().contains(result) && e.getMessage().contains("the last good checkpoint " + kept
+                    + " is kept") && e.getMessage().contains("run the same command again"), e.getMessage());
+            SearchCheckpoint.State state = new SearchCheckpoint(out).load(settings).orElseThrow();
+            assertEquals("done", state.phase, "the finished search is kept");
+            if (checkpointAfterSearch == null) {
+                checkpointAfterSearch = kept;
+            } else {
+                assertEquals(checkpointAfterSearch, kept, "a resumed run writes no new checkpoint");
+                assertTrue(log.stream().anyMatch(line -> line.startsWith("resuming from " + kept + " (done")),
+                        "resumed after the search: " + log);
+            }
+            assertTrue(!Files.exists(out.resolve("report.html")), "no report before every result is written");
+            Files.delete(blocker.resolve("in-the-way"));
+            Files.delete(blocker);
+        }
+        SearchOutcome finished = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
+        assertEquals(checkpointAfterSearch, new SearchCheckpoint(out).latest().orElseThrow());
+        for (String result : new String[] {"structure.json", "slim-model.zip", "summary.json", "report.html"}) {
+            assertTrue(Files.isRegularFile(out.resolve(result)) && Files.size(out.resolve(result)) > 0, result);
+        }
+        ComputationGraph slim = ModelSerializer.restoreComputationGraph(out.resolve("slim-model.zip").toFile());
+        assertEquals(finished.slimTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(slim, data), 0,
+                "the saved slim network is the one reported");
+    }
+
     /** The default supernet, whose learning rate jumps to 1e38 at iteration {@code at}: the parameters overflow soon after. */
     private static DmsSearch.SupernetConfiguration divergingSupernets(int at) {
         return (data, widthMultiplier, depthMultiplier, seed) -> diverging(

@@ -153,6 +153,82 @@ class DmsSearchTest {
                 + saved.searchSeconds + " s: " + actual.searchSeconds);
     }
 
+    /** What every pipeline's finished search must show: the budget, an exact slim network, a baseline of equal FLOPs. */
+    private static void checkBudgetAndBaseline(SearchOutcome o) {
+        assertTrue(o.slimFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * o.targetFlops + 1e-6,
+                "slim " + o.slimFlops + " more than 1% above the target " + o.targetFlops);
+        assertTrue(o.slimFlops >= 0.9 * o.targetFlops, "slim " + o.slimFlops + " far below the target " + o.targetFlops);
+        assertEquals(o.searchedFlops, o.slimFlops, 1e-6 * o.slimFlops);
+        assertTrue(o.slimMaxAbsDiffVsHardMasked <= 1e-4, "slim vs hard-masked max |diff| " + o.slimMaxAbsDiffVsHardMasked);
+        assertTrue(o.baselineFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * o.slimFlops + 1e-6
+                && o.baselineFlops >= 0.97 * o.slimFlops, "baseline " + o.baselineFlops + " vs slim " + o.slimFlops);
+        assertTrue(o.pretrainedTestAccuracy >= 0 && o.pretrainedTestAccuracy <= 1, "pretrained " + o.pretrainedTestAccuracy);
+        assertTrue(o.baselineKeptFraction > 0 && o.baselineKeptFraction < 1, "kept " + o.baselineKeptFraction);
+    }
+
+    private static long epochsOf(SearchOutcome o, String phase) {
+        return o.history.epochs.stream().filter(e -> phase.equals(e.phase)).count();
+    }
+
+    /**
+     * The structure-only pipeline end to end: the base network is pretrained, only the ratios search, nothing is
+     * retrained; the baseline is the same pretrained network pruned uniformly by filter magnitude to the same FLOPs,
+     * not retrained either: its accuracy is that of the pretrained network, pruned, as saved beside the checkpoints.
+     */
+    @Test
+    void structureOnlyPipelineAgainstUniformMagnitudePruningWithoutRetraining(@TempDir Path out) throws IOException {
+        SearchSettings settings = tiny(out).pipeline(Pipeline.STRUCTURE_ONLY).pretrainEpochs(1).structureIterations(40)
+                .build();
+        SearchOutcome o = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
+        checkBudgetAndBaseline(o);
+        assertEquals(0, o.slimTrainingEpochs);
+        assertEquals(0, o.baselineTrainingEpochs);
+        assertEquals(1, epochsOf(o, "pretrain"));
+        assertEquals(0, epochsOf(o, "slim") + epochsOf(o, "baseline"), "neither side is trained after the pretraining");
+
+        ComputationGraph pretrained = ModelSerializer.restoreComputationGraph(new SearchCheckpoint(out).directory()
+                .resolve(DmsSearch.PRETRAINED_MODEL).toFile());
+        assertEquals(o.pretrainedTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(pretrained, data), 1e-9,
+                "the saved pretrained network is the one evaluated after the pretraining");
+        io.dl4jdms.resource.ResourceModel model = io.dl4jdms.resource.ResourceModel.of(pretrained, data.inputType());
+        UniformPruning.prune(pretrained, model, o.slimFlops, DmsSearch.BUDGET_TOLERANCE);
+        ComputationGraph pruned = io.dl4jdms.export.SlimExporter.export(pretrained);
+        assertEquals(o.baselineTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(pruned, data), 0,
+                "the baseline is the pretrained network pruned, untrained");
+        ComputationGraph slim = ModelSerializer.restoreComputationGraph(out.resolve("slim-model.zip").toFile());
+        assertEquals(o.slimTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(slim, data), 0);
+
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertEquals(0, summary.path("baseline").path("trainingEpochs").asInt(-1));
+        assertEquals("none", summary.path("slim").path("training").asText());
+        assertTrue(summary.path("baseline").path("method").asText().contains("not retrained"), summary.toString());
+        assertEquals(o.pretrainedTestAccuracy, summary.path("pretrained").path("testAccuracy").asDouble(), 0);
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("pretrained network, unpruned") && html.contains("not retrained"), html);
+    }
+
+    /**
+     * The pretrained pipeline end to end: the slim network and the baseline (the pretrained network pruned uniformly
+     * by filter magnitude to the same FLOPs) are fine-tuned for the same epochs on the same data.
+     */
+    @Test
+    void pretrainedPipelineAgainstUniformMagnitudePruningWithTheSameFineTuning(@TempDir Path out) throws IOException {
+        SearchSettings settings = tiny(out).pipeline(Pipeline.PRETRAINED).pretrainEpochs(1).searchEpochs(1)
+                .retrainEpochs(1).build();
+        SearchOutcome o = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
+        checkBudgetAndBaseline(o);
+        assertEquals("fine-tuned", o.slimTraining);
+        assertEquals(1, o.slimTrainingEpochs);
+        assertEquals(1, o.baselineTrainingEpochs);
+        assertEquals(1, epochsOf(o, "slim"));
+        assertEquals(1, epochsOf(o, "baseline"), "the baseline gets the slim network's fine-tuning");
+        assertEquals(1, epochsOf(o, "pretrain"));
+        assertEquals(1, epochsOf(o, "search"));
+        JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        assertTrue(summary.path("baseline").path("method").asText().contains("fine-tuned"), summary.toString());
+        assertEquals(1, summary.path("baseline").path("trainingEpochs").asInt());
+    }
+
     @Test
     void theSearchLeavesTheDefaultDataTypesAsTheyWere(@TempDir Path out) throws IOException {
         DataType previous = Nd4j.dataType();

@@ -46,10 +46,17 @@ class SoakTest {
             SearchOutcome outcome = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
             assertTrue(outcome.slimFlops > 0);
             rss[run] = residentBytes() - Runtime.getRuntime().totalMemory();
+            StringBuilder pools = new StringBuilder();
+            for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.NON_HEAP) {
+                    pools.append(String.format(", %s %.1f/%.1f MB", pool.getName(), pool.getUsage().getUsed() / 1e6,
+                            pool.getUsage().getCommitted() / 1e6));
+                }
+            }
             report.append(String.format("%s search: resident outside the heap %.1f MB, heap committed %.1f MB, JavaCPP off-heap %.1f MB"
-                            + " (physical %.1f MB)%n", run == 0 ? "warm-up" : "search " + run, rss[run] / 1e6,
+                            + " (physical %.1f MB)%s%n", run == 0 ? "warm-up" : "search " + run, rss[run] / 1e6,
                     Runtime.getRuntime().totalMemory() / 1e6, org.bytedeco.javacpp.Pointer.totalBytes() / 1e6,
-                    org.bytedeco.javacpp.Pointer.physicalBytes() / 1e6));
+                    org.bytedeco.javacpp.Pointer.physicalBytes() / 1e6, pools));
         }
         System.out.print(report);
         assertTrue(rss[3] <= 1.10 * rss[1], "resident memory outside the heap grew from " + rss[1] / 1e6 + " MB after the first search to "
