@@ -3,6 +3,8 @@ package io.dl4jdms.spark;
 import io.dl4jdms.listeners.DivergenceGuard;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.layers.OperatorState;
+import io.dl4jdms.layers.TopkOperator;
+import io.dl4jdms.topk.TopK;
 import io.dl4jdms.pipeline.PhaseTrainer;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
@@ -29,7 +31,8 @@ import java.util.Map;
 
 /**
  * Trains a DMS search's supernet data-parallel on Spark: a {@link SparkComputationGraph} with DL4J's
- * {@link ParameterAveragingTrainingMaster}. Every averaging round, each of the {@code workers} workers trains a copy
+ * {@link ParameterAveragingTrainingMaster} ({@link SearchTrainingMaster}: its workers keep the supernet's parameter
+ * layout and iteration count). Every averaging round, each of the {@code workers} workers trains a copy
  * of the driver's supernet on {@code averagingFrequency} minibatches of its own, with the importance and resource-loss
  * listeners ({@link WorkerListeners}); the driver then averages the parameters (weights, BatchNorm statistics, the
  * ratios {@code a} and the importance vectors, which are all parameters) and the updater state.
@@ -101,7 +104,8 @@ public final class SparkTraining implements SupernetTraining {
 
     @Override
     public void train(ComputationGraph supernet, SearchData data, SearchPhase phase) throws IOException {
-        ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers, phase.batchSize)
+        WorkerListeners hook = new WorkerListeners(phase.listeners);
+        ParameterAveragingTrainingMaster master = new SearchTrainingMaster(new ParameterAveragingTrainingMaster.Builder(workers, phase.batchSize)
                 .batchSizePerWorker(phase.batchSize)
                 .averagingFrequency(averagingFrequency)
                 .workerPrefetchNumBatches(0)
@@ -110,8 +114,7 @@ public final class SparkTraining implements SupernetTraining {
                 .repartionData(Repartition.Never)
                 .rddTrainingApproach(RDDTrainingApproach.Direct)
                 .storageLevel(null)
-                .trainingHooks(new WorkerListeners(phase.listeners))
-                .build();
+                .trainingHooks(hook));
         SparkComputationGraph spark = new SparkComputationGraph(sc, supernet, master);
         ComputationGraphConfiguration conf = supernet.getConfiguration();
         // The driver's copy of the resource loss: history and status of the averaged network, and its depth freeze.
@@ -141,7 +144,9 @@ public final class SparkTraining implements SupernetTraining {
                     int steps = (round.size() + workers - 1) / workers;
                     int iteration = conf.getIterationCount();
                     int epochCount = conf.getEpochCount();
+                    double[] before = ratios(supernet);
                     spark.fit(partitioned(round));
+                    sumRatioSteps(supernet, before, Math.min(workers, round.size()));
                     // dl4j-spark advances the count by the averaging frequency and the epoch count by one per fit;
                     // a round is `steps` synchronous iterations of the same epoch.
                     conf.setIterationCount(iteration + steps);
@@ -173,6 +178,33 @@ public final class SparkTraining implements SupernetTraining {
             state.history.epochs.add(new SearchHistory.Epoch(phase.name, epoch,
                     lossCount == 0 ? Double.NaN : lossSum / lossCount, PhaseTrainer.accuracy(supernet, data)));
             phase.epochDone.accept(epoch);
+        }
+    }
+
+    /** The stored ratio {@code a} of every operator, in the network's order. */
+    private static double[] ratios(ComputationGraph supernet) {
+        List<TopkOperator> operators = OperatorState.operators(supernet);
+        double[] a = new double[operators.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = operators.get(i).ratio();
+        }
+        return a;
+    }
+
+    /**
+     * Turns the averaged step of every ratio into the sum of the workers' steps: {@code a <- a0 + n (mean(a_w) - a0)}
+     * for the {@code n} workers of the round, clamped to the ratio's range. One machine moves {@code a} once per
+     * minibatch; averaging alone would move it once per worker step, {@code n} times fewer per epoch, and the
+     * structure would lag behind the target schedule (docs/DESIGN.md, "DMS on Spark").
+     */
+    private static void sumRatioSteps(ComputationGraph supernet, double[] before, int n) {
+        List<TopkOperator> operators = OperatorState.operators(supernet);
+        for (int i = 0; i < before.length; i++) {
+            TopkOperator op = operators.get(i);
+            double averaged = op.ratio();
+            if (averaged != before[i]) {
+                op.setRatio(TopK.clampRatio(before[i] + n * (averaged - before[i]), op.operatorSize()));
+            }
         }
     }
 
