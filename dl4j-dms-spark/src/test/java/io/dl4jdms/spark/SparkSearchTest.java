@@ -66,12 +66,13 @@ class SparkSearchTest {
                 "slim network vs hard-masked supernet: max |diff| " + expected.slimMaxAbsDiffVsHardMasked);
         assertTrue(Math.abs(expected.slimFlops / expected.targetFlops - 1) <= 0.03,
                 "slim " + expected.slimFlops + " FLOPs not within 3% of the target " + expected.targetFlops);
-        assertTrue(expected.searchEndFlops < 0.9 * expected.supernetFlops, "the workers' resource loss moved the"
-                + " structure: " + expected.searchEndFlops + " of " + expected.supernetFlops + " FLOPs at the search's end");
+        // The workers' resource loss brought the structure itself near the target (one machine: 0.50 of the supernet
+        // on these minibatches), not the budget fit.
+        assertTrue(expected.searchEndFlops < 0.6 * expected.supernetFlops, "the search ended at "
+                + expected.searchEndFlops + " of " + expected.supernetFlops + " FLOPs");
         System.out.printf("local[2] tiny search: %.0f FLOPs at the search's end, %.0f after the budget fit, target %.0f,"
                 + " supernet %.0f; slim max |diff| %.2e%n", expected.searchEndFlops, expected.slimFlops,
                 expected.targetFlops, expected.supernetFlops, expected.slimMaxAbsDiffVsHardMasked);
-        expected.history.steps.forEach(st -> System.out.println("SPARK step " + st.iteration + " " + st.resourceFraction + " " + st.targetFraction));
         assertEquals(8, expected.history.steps.size(), "one history step per averaging round");
         assertEquals(14, expected.history.steps.get(7).iteration + 1, "two epochs of 7 global iterations");
         for (String file : new String[] {"summary.json", "report.html", "structure.json", "slim-model.zip"}) {
