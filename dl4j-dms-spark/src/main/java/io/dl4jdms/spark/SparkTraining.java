@@ -35,7 +35,8 @@ import java.util.Map;
  * layout and iteration count). Every averaging round, each of the {@code workers} workers trains a copy
  * of the driver's supernet on {@code averagingFrequency} minibatches of its own, with the importance and resource-loss
  * listeners ({@link WorkerListeners}); the driver then averages the parameters (weights, BatchNorm statistics, the
- * ratios {@code a} and the importance vectors, which are all parameters) and the updater state.
+ * ratios {@code a} and the importance vectors, which are all parameters) and the updater state, and makes the step
+ * of every ratio the sum of the workers' steps (docs/DESIGN.md, "DMS on Spark").
  *
  * <p>Iterations are counted globally: one round advances the network's iteration count by the minibatches each
  * worker took in it ({@code averagingFrequency}, fewer in an epoch's last round), so the target schedule and the depth

@@ -8,9 +8,9 @@ import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
- * Puts a DMS search's listeners on the network a Spark worker trains. dl4j-spark builds a new network on every worker
- * for every averaging round (from the driver's configuration, with the driver's iteration count, parameters and
- * updater state); before the first minibatch of such a network this hook builds the importance and resource-loss
+ * Puts a DMS search's listeners on the network a Spark worker trains. A worker builds a new network for every
+ * averaging round (from the driver's configuration with its iteration count, parameters and updater state, see
+ * {@link SearchTrainingMaster}); before the first minibatch of such a network this hook builds the importance and resource-loss
  * listeners for it from the serialisable {@link SearchListeners} recipe (the resource model describes the worker's
  * own operators) and switches its depth masks to hard ones if the round starts past the depth freeze.
  */
