@@ -5,6 +5,9 @@ import io.dl4jdms.search.DmsSearch;
 import io.dl4jdms.search.Pipeline;
 import io.dl4jdms.search.SearchOutcome;
 import io.dl4jdms.search.SearchSettings;
+import io.dl4jdms.spark.SparkSearch;
+import io.dl4jdms.spark.SparkTraining;
+import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,6 +60,20 @@ final class SearchCommand implements Callable<Integer> {
     @CommandLine.Mixin
     CheckpointOptions checkpoints;
 
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "Search data-parallel on Spark (dl4j-spark, parameter averaging): local[2], spark://host:7077."
+                    + " Under spark-submit the master it was given is used without this option.")
+    String sparkMaster;
+
+    @Option(names = "--spark-workers", paramLabel = "N",
+            description = "Workers of a Spark search (default: the Spark context's default parallelism).")
+    Integer sparkWorkers;
+
+    @Option(names = "--averaging-frequency", paramLabel = "N",
+            description = "Minibatches each Spark worker trains between two parameter averagings (default: "
+                    + SparkSearch.DEFAULT_AVERAGING_FREQUENCY + ").")
+    int averagingFrequency = SparkSearch.DEFAULT_AVERAGING_FREQUENCY;
+
     @Override
     public Integer call() throws Exception {
         SearchSettings settings;
@@ -78,9 +95,33 @@ final class SearchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        String master = sparkMaster != null ? sparkMaster : System.getProperty("spark.master");
+        if (master == null && (sparkWorkers != null || averagingFrequency != SparkSearch.DEFAULT_AVERAGING_FREQUENCY)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--spark-workers and --averaging-frequency need --spark-master (or spark-submit)");
+        }
         DmsSearch search = new DmsSearch(settings, new ProgressBarProgress(), System.out::println)
                 .checkpointEvery(checkpoints.every);
-        SearchOutcome outcome = (checkpoints.restart ? search.restart() : search).run(loaded);
+        if (checkpoints.restart) {
+            search.restart();
+        }
+        SearchOutcome outcome;
+        if (master == null) {
+            outcome = search.run(loaded);
+        } else {
+            try (JavaSparkContext sc = SparkSearch.context(master, "dms search")) {
+                SparkTraining training;
+                try {
+                    training = new SparkTraining(sc, sparkWorkers != null ? sparkWorkers : SparkSearch.workers(sc),
+                            averagingFrequency);
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                }
+                System.out.println("spark: " + master + ", " + training.workers() + " workers, averaging every "
+                        + training.averagingFrequency() + " minibatches");
+                outcome = search.trainedBy(training).run(loaded);
+            }
+        }
         System.out.printf(Locale.ROOT, "supernet %.0f FLOPs, target %.0f, slim %.0f (%.1f%% of the supernet)%n",
                 outcome.supernetFlops, outcome.targetFlops, outcome.slimFlops, 100 * outcome.slimFlops / outcome.supernetFlops);
         if (!Double.isNaN(outcome.pretrainedTestAccuracy)) {

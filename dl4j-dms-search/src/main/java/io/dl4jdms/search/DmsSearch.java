@@ -14,6 +14,7 @@ import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
 import io.dl4jdms.pipeline.PhaseTrainer;
+import io.dl4jdms.pipeline.PipelineSettings;
 import io.dl4jdms.pipeline.Provenance;
 import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
@@ -78,6 +79,7 @@ public final class DmsSearch {
     private final SupernetConfiguration supernets;
     private int checkpointEvery;
     private boolean restart;
+    private SupernetTraining training = SupernetTraining.local();
 
     /** The supernet's configuration for the data (the {@link DefaultSupernet}'s, or another in tests). */
     interface SupernetConfiguration {
@@ -105,6 +107,24 @@ public final class DmsSearch {
         }
         this.checkpointEvery = iterations;
         return this;
+    }
+
+    /**
+     * Trains the supernet's pretraining and search phases with {@code training} (default
+     * {@link SupernetTraining#local()}), e.g. data-parallel on a Spark cluster. Its settings join the search's
+     * settings map, so a checkpoint is resumed only by the same kind of training. The structure-only search and the
+     * retraining of the slim network and the baseline always run on this machine.
+     */
+    public DmsSearch trainedBy(SupernetTraining training) {
+        if (training == null) {
+            throw new IllegalArgumentException("supernet training must not be null");
+        }
+        this.training = training;
+        return this;
+    }
+
+    private PipelineSettings identity() {
+        return settings.trainedBy(training);
     }
 
     /** Deletes the output directory's checkpoints (once the data has loaded) and starts the search over. */
@@ -136,7 +156,7 @@ public final class DmsSearch {
     private SearchOutcome run(DataSource source) throws IOException {
         OutputDirectory.check(settings.out);
         SearchCheckpoint checkpoint = new SearchCheckpoint(settings.out);
-        Optional<SearchCheckpoint.State> saved = restart ? Optional.empty() : checkpoint.load(settings);
+        Optional<SearchCheckpoint.State> saved = restart ? Optional.empty() : checkpoint.load(identity());
         SearchData data = source.get();
         OutputDirectory.prepare(settings.out);
         if (restart) {
@@ -155,7 +175,7 @@ public final class DmsSearch {
             log.accept("resuming from " + checkpoint.latest().orElseThrow() + " (" + state.phase + ", "
                     + state.completedEpochs + " epoch(s) and " + state.batchesDone + " minibatch(es) done)");
         } else {
-            state = SearchCheckpoint.start(settings, new SearchCheckpoint.State(),
+            state = SearchCheckpoint.start(identity(), new SearchCheckpoint.State(),
                     settings.pipeline == Pipeline.SCRATCH ? "search" : "pretrain");
             double width = settings.pipeline == Pipeline.SCRATCH ? settings.widthMultiplier : 1.0;
             double depth = settings.pipeline == Pipeline.SCRATCH ? settings.depthMultiplier : 1.0;
@@ -167,7 +187,7 @@ public final class DmsSearch {
         DoubleSupplier clock = state.clock();
         try {
             if ("pretrain".equals(state.phase)) {
-                pretrain(supernet, data, state, checkpoint, clock);
+                pretrain(supernet, model, data, state, checkpoint, clock);
             }
             if (!"done".equals(state.phase)) {
                 if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
@@ -182,7 +202,7 @@ public final class DmsSearch {
         double searchSeconds = state.searchSeconds;
 
         SearchOutcome outcome = new SearchOutcome();
-        Provenance provenance = Provenance.of(settings, data.describe());
+        Provenance provenance = Provenance.of(identity(), data.describe());
         outcome.provenance = provenance.toMap();
         outcome.pipeline = settings.pipeline.cliName();
         outcome.resource = kind == ResourceKind.PARAMS ? "params" : "flops";
@@ -295,17 +315,16 @@ public final class DmsSearch {
         return baseline;
     }
 
-    private int iterationsPerEpoch(SearchData data) {
-        return (data.numTrain() + settings.batchSize - 1) / settings.batchSize;
+    private long iterationsPerEpoch(SearchData data) {
+        return training.iterationsPerEpoch(data, settings.batchSize);
     }
 
     /** Trains the supernet (no resource loss) before a pretrained or structure-only search. */
-    private void pretrain(ComputationGraph supernet, SearchData data, SearchCheckpoint.State state,
+    private void pretrain(ComputationGraph supernet, ResourceModel model, SearchData data, SearchCheckpoint.State state,
                           SearchCheckpoint checkpoint, DoubleSupplier clock) throws IOException {
-        supernet.setListeners(new TaylorImportanceListener());
-        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "pretrain",
-                epoch -> label("pretrain", epoch, settings.pretrainEpochs), state.start(), settings.pretrainEpochs,
-                state.history, progress, null, checkpointEvery, checkpoint.withinEpoch(supernet, state, clock), epoch -> {
+        training.train(supernet, data, new SearchPhase("pretrain", settings.pretrainEpochs, settings.batchSize,
+                settings.seed, SearchListeners.importanceOnly(), model, state, checkpoint, clock, progress,
+                checkpointEvery, epoch -> {
                     state.epochDone(epoch, clock.getAsDouble());
                     if (epoch == settings.pretrainEpochs) {
                         checkpoint.saveModel(PRETRAINED_MODEL, supernet);
@@ -313,49 +332,38 @@ public final class DmsSearch {
                         state.completedEpochs = 0;
                     }
                     checkpoint.save(supernet, state);
-                });
+                }));
     }
 
-    /** The progress bar's and the divergence message's name of an epoch, e.g. {@code "search 2/3"}. */
-    private static String label(String phase, int epoch, int lastEpoch) {
-        return String.format(Locale.ROOT, "%s %d/%d", phase, epoch, lastEpoch);
-    }
-
-    private ResourceLossListener resourceLoss(ResourceModel model, ResourceKind kind, long iterations, long offset) {
-        return ResourceLossListener.builder(model).kind(kind).targetFraction(settings.targetFraction())
-                .weight(settings.resourceWeight)
-                .geometricSchedule(iterations, REACH_TARGET_AT)
-                .firstIteration(offset)
-                .freezeDepthFrom(offset + Math.round(iterations * REACH_TARGET_AT))
-                .build();
+    private SearchListeners searchListeners(InputType input, ResourceKind kind, long iterations, long offset) {
+        return SearchListeners.search(input, kind, settings.targetFraction(), settings.resourceWeight,
+                iterations, offset);
     }
 
     /** The search of the scratch and pretrained pipelines: all weights and the structure train. */
     private void search(ComputationGraph supernet, ResourceModel model, ResourceKind kind, SearchData data,
                         SearchCheckpoint.State state, SearchCheckpoint checkpoint, DoubleSupplier clock)
             throws IOException {
-        long iterations = (long) settings.searchEpochs * iterationsPerEpoch(data);
-        long offset = settings.pipeline == Pipeline.SCRATCH ? 0 : (long) settings.pretrainEpochs * iterationsPerEpoch(data);
-        ResourceLossListener resource = resourceLoss(model, kind, iterations, offset);
-        supernet.setListeners(new TaylorImportanceListener(), resource, new HistoryRecorder(state.history, resource));
-        PhaseTrainer.train(supernet, data, settings.batchSize, settings.seed, "search",
-                epoch -> label("search", epoch, settings.searchEpochs), state.start(), settings.searchEpochs,
-                state.history, progress, () -> status(resource), checkpointEvery,
-                checkpoint.withinEpoch(supernet, state, clock), epoch -> {
+        long iterations = settings.searchEpochs * iterationsPerEpoch(data);
+        long offset = settings.pipeline == Pipeline.SCRATCH ? 0 : settings.pretrainEpochs * iterationsPerEpoch(data);
+        training.train(supernet, data, new SearchPhase("search", settings.searchEpochs, settings.batchSize,
+                settings.seed, searchListeners(data.inputType(), kind, iterations, offset), model, state, checkpoint, clock,
+                progress, checkpointEvery, epoch -> {
                     state.epochDone(epoch, clock.getAsDouble());
                     if (epoch == settings.searchEpochs) {
                         state.phase = "done";
                     }
                     checkpoint.save(supernet, state);
-                });
+                }));
     }
 
     /** The structure-only pipeline: weights frozen, only the ratios train for a few hundred iterations. */
     private void searchStructureOnly(ComputationGraph supernet, ResourceModel model, ResourceKind kind,
                                      SearchData data, SearchCheckpoint.State state, SearchCheckpoint checkpoint,
                                      DoubleSupplier clock) throws IOException {
-        long offset = (long) settings.pretrainEpochs * iterationsPerEpoch(data);
-        ResourceLossListener resource = resourceLoss(model, kind, settings.structureIterations, offset);
+        long offset = settings.pretrainEpochs * iterationsPerEpoch(data);
+        ResourceLossListener resource = searchListeners(data.inputType(), kind, settings.structureIterations, offset)
+                .resourceLoss(model);
         supernet.getUpdater().getStateViewArray().assign(0);
         supernet.setListeners(new DivergenceGuard("structure-only search"), new TaylorImportanceListener(), resource,
                 new WeightFreezer(), new HistoryRecorder(state.history, resource));
@@ -394,7 +402,8 @@ public final class DmsSearch {
         }
     }
 
-    private static String status(ResourceLossListener resource) {
+    /** The progress bar's status during the search: the resource and the target, as fractions of the supernet's. */
+    static String status(ResourceLossListener resource) {
         return String.format(Locale.ROOT, "resource %.3f target %.3f", resource.currentFraction(), resource.currentTarget());
     }
 }

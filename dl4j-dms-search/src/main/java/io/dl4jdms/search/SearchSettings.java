@@ -106,6 +106,37 @@ public final class SearchSettings implements PipelineSettings {
         return m;
     }
 
+    /**
+     * These settings with the settings of a supernet training after them ({@link SupernetTraining#settings()}, e.g.
+     * the workers of a Spark search): the settings map a search trained that way checkpoints and reports. These
+     * settings themselves for {@link SupernetTraining#local()}.
+     */
+    public PipelineSettings trainedBy(SupernetTraining training) {
+        Map<String, Object> extra = training.settings();
+        if (extra.isEmpty()) {
+            return this;
+        }
+        SearchSettings base = this;
+        return new PipelineSettings() {
+            @Override
+            public String pipelineName() {
+                return base.pipelineName();
+            }
+
+            @Override
+            public long randomSeed() {
+                return base.randomSeed();
+            }
+
+            @Override
+            public Map<String, Object> toMap() {
+                Map<String, Object> map = new LinkedHashMap<>(base.toMap());
+                map.putAll(extra);
+                return map;
+            }
+        };
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SearchSettings && toMap().equals(((SearchSettings) o).toMap());
