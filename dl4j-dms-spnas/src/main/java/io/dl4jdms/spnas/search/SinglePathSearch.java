@@ -569,6 +569,12 @@ public final class SinglePathSearch {
                         + " (%+.1f%%); supernet %.3f ms, predicted %.3f (%+.1f%%)", s.profileClock, s.profileThreads,
                 outcome.measuredMs, outcome.predictedMs, 100 * outcome.relativeError(), outcome.supernetMeasuredMs,
                 outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
+        if (outcome.supernetProfiledMs > 0) {
+            log.accept(String.format(Locale.ROOT, "the supernet took %.3f ms when the table was made, %.3f ms now (%+.1f%%:"
+                            + " the machine's drift for this process, in every measurement taken now)",
+                    outcome.supernetProfiledMs, outcome.supernetMeasuredMs,
+                    100 * (outcome.supernetMeasuredMs / outcome.supernetProfiledMs - 1)));
+        }
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
         var normalizer = data.normalizer();
         checkpoint.writeResult(() -> {
@@ -609,6 +615,7 @@ public final class SinglePathSearch {
                     random(supernet.inputType(), profiler.batchSize()));
             progress.endPhase();
             table = calibrated.getKey();
+            outcome.supernetProfiledMs = calibrated.getValue().measuredMs()[0]; // the first calibration network
             log.accept(String.format(Locale.ROOT, "latency calibration on %d whole networks: fixed %.3f ms, scale %.3f,"
                             + " largest error %.1f%% (%.1f%% with each network left out of its own fit)",
                     calibrated.getValue().measuredMs().length, table.fixedMs(), table.scale(),
