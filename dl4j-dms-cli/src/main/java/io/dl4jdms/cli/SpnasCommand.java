@@ -69,6 +69,10 @@ final class SpnasCommand implements Callable<Integer> {
     @Option(names = "--profile-warmup", paramLabel = "N", hidden = true)
     int profileWarmup = DEFAULTS.profileWarmup();
 
+    @Option(names = "--latency-batch", paramLabel = "N",
+            description = "Images per call the latency is timed at (default: ${DEFAULT-VALUE}, one request).")
+    int latencyBatch = SinglePathSearch.Settings.DEFAULT_LATENCY_BATCH;
+
     /** Timed runs per candidate; hidden, for quick runs such as the tests. */
     @Option(names = "--profile-repeats", paramLabel = "N", hidden = true)
     int profileRepeats = DEFAULTS.profileRepeats();
@@ -89,8 +93,9 @@ final class SpnasCommand implements Callable<Integer> {
             require(retrainEpochs >= 0, "--retrain-epochs", retrainEpochs, "at least 0");
             require(profileWarmup >= 0, "--profile-warmup", profileWarmup, "at least 0");
             require(profileRepeats >= 1, "--profile-repeats", profileRepeats, "at least 1");
+            require(latencyBatch >= 1, "--latency-batch", latencyBatch, "at least 1");
             SinglePathSearch.Settings settings = new SinglePathSearch.Settings().data(data.checked())
-                    .epochs(warmupEpochs, epochs, retrainEpochs).profile(profileWarmup, profileRepeats).seed(seed);
+                    .epochs(warmupEpochs, epochs, retrainEpochs).profile(profileWarmup, profileRepeats).latencyBatch(latencyBatch).seed(seed);
             if (latencyTable != null) {
                 require(java.nio.file.Files.isRegularFile(latencyTable), "--latency-table", latencyTable,
                         "a latency.json file");

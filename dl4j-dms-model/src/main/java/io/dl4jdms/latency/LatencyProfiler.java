@@ -159,6 +159,35 @@ public final class LatencyProfiler {
      * subtracted from every entry and recorded as {@code callOverheadMs}.
      */
     public CandidateLatencyTable profile(List<? extends CandidateBlock> blocks) {
+        return profile(blocks, List.of(), List.of()).table();
+    }
+
+    /**
+     * A candidate table and the times of some whole networks, measured together.
+     *
+     * @param table          the per-candidate table ({@link #profile(List)})
+     * @param wholeNetworkMs the whole networks' times as a user sees them (the per-call overhead included)
+     */
+    public record CandidatesAndNetworks(CandidateLatencyTable table, double[] wholeNetworkMs) {
+    }
+
+    /**
+     * Times every candidate of every block ({@link #profile(List)}) and the given whole networks in one
+     * interleaved measurement: every round runs every candidate and every whole network once, after one warm-up.
+     * Why together: the JVM keeps getting faster for a while (JIT compilation) and the machine's speed for this
+     * process drifts with its load; a table and the networks it is fitted on that are timed in separate passes
+     * differ by that drift (10% between two passes a few seconds apart was seen on a 2-core machine), in the same
+     * pass they share it.
+     *
+     * @param wholeNetworks networks timed as a whole ({@code ComputationGraph} or {@code MultiLayerNetwork})
+     * @param wholeInputs   one input per whole network
+     */
+    public CandidatesAndNetworks profile(List<? extends CandidateBlock> blocks, List<? extends Model> wholeNetworks,
+                                         List<INDArray> wholeInputs) {
+        if (wholeNetworks.size() != wholeInputs.size()) {
+            throw new IllegalArgumentException("latency profiler: " + wholeNetworks.size() + " whole networks and "
+                    + wholeInputs.size() + " inputs; give one input per network");
+        }
         List<Model> networks = new ArrayList<>();
         List<INDArray> inputs = new ArrayList<>();
         List<int[]> where = new ArrayList<>();
@@ -176,10 +205,18 @@ public final class LatencyProfiler {
                 }
             }
         }
+        int candidates = networks.size();
+        networks.addAll(wholeNetworks);
+        inputs.addAll(wholeInputs);
         Timing timing = times(networks, inputs);
         for (int n = 0; n < where.size(); n++) {
             int[] w = where.get(n);
             ms[w[0]][w[1]][w[2]] = timing.ms()[n];
+        }
+        double[] whole = new double[wholeNetworks.size()];
+        for (int n = 0; n < whole.length; n++) {
+            // A whole network pays the call's overhead once; times() took it off.
+            whole[n] = timing.ms()[candidates + n] + timing.callOverheadMs();
         }
         List<CandidateLatencyTable.Entry> entries = new ArrayList<>();
         for (int b = 0; b < blocks.size(); b++) {
@@ -189,8 +226,8 @@ public final class LatencyProfiler {
             progress.accept(entry.toString());
             entries.add(entry);
         }
-        return new CandidateLatencyTable(backend(), dataType.name(), batchSize, warmup, repeats, 0.0,
-                environment(timing), entries);
+        return new CandidatesAndNetworks(new CandidateLatencyTable(backend(), dataType.name(), batchSize, warmup,
+                repeats, 0.0, environment(timing), entries), whole);
     }
 
     // ---------------------------------------------------------------------------------------------------------

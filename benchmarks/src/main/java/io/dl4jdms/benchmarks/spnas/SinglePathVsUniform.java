@@ -93,7 +93,8 @@ public final class SinglePathVsUniform {
             candidates.add(nearestUniform(supernet.blocks(), table, searchedMs, false));
             candidates.add(nearestUniform(supernet.blocks(), table, searchedMs, true));
 
-            LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(20).warmupSeconds(3).repeats(50)
+            LatencyProfiler profiler = LatencyProfiler.builder().batchSize(table.batchSize()).warmup(20)
+                    .warmupSeconds(SinglePathSearch.Settings.DEFAULT_PROFILE_WARMUP_SECONDS).repeats(50)
                     .threads(1).quantile(0.25).clock(LatencyProfiler.Clock.THREAD_CPU).build();
             List<ComputationGraph> nets = new ArrayList<>();
             List<INDArray> inputs = new ArrayList<>();
@@ -101,7 +102,7 @@ public final class SinglePathVsUniform {
                 ComputationGraph net = new ComputationGraph(supernet.plainConfiguration(c.choices()));
                 net.init();
                 nets.add(net);
-                inputs.add(Nd4j.rand(DataType.FLOAT, 1, data.channels(), data.height(), data.width()));
+                inputs.add(Nd4j.rand(DataType.FLOAT, table.batchSize(), data.channels(), data.height(), data.width()));
             }
             double[] measured = profiler.wholeNetworkTimes(nets, inputs);
             for (int c = 0; c < candidates.size(); c++) {

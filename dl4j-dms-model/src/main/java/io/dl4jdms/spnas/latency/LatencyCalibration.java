@@ -24,8 +24,8 @@ import java.util.function.Function;
  * network, its input was written by the layer just before and is still in the caches. On the default supernet at
  * batch 1 the blocks alone added up to about 1.35 times what they took inside the network, which is where a
  * prediction 35% above the measured time came from. The calibration times a few whole networks of the space
- * (the largest, the smallest, uniform choices in between and random ones), interleaved, after the same warm-up,
- * and fits {@code measured = fixed + scale * sum} by least squares (with {@code fixed >= 0}). The stem, the head
+ * (the largest, the smallest, uniform choices in between and random ones) in the same interleaved measurement as
+ * the candidates (one warm-up, every round runs every candidate and every whole network once), and fits {@code measured = fixed + scale * sum} by least squares (with {@code fixed >= 0}). The stem, the head
  * and the call overhead end up in {@code fixed}; the isolation effect in {@code scale}.
  *
  * <p>The facts of the fit go into the table's environment: {@code calibrationNetworks},
@@ -83,27 +83,32 @@ public final class LatencyCalibration {
     }
 
     /**
-     * Times the whole networks of the given choices ({@code build} makes each network) on {@code input} with the
-     * profiler, fits the table's fixed part and scale, and returns the calibrated table and the fit.
+     * Profiles every candidate of the blocks and the whole networks of the given choices ({@code build} makes each
+     * network, all timed on {@code input}) in one interleaved measurement
+     * ({@link LatencyProfiler#profile(List, List, List)}), fits the table's fixed part and scale, and returns the
+     * calibrated table and the fit.
      */
-    public static Map.Entry<CandidateLatencyTable, Fit> calibrate(CandidateLatencyTable table, LatencyProfiler profiler,
-                                                                  List<Map<String, SuperkernelChoice>> choices,
-                                                                  Function<Map<String, SuperkernelChoice>, ComputationGraph> build,
-                                                                  INDArray input) {
+    public static Map.Entry<CandidateLatencyTable, Fit> profile(LatencyProfiler profiler, List<SearchableBlock> blocks,
+                                                                List<Map<String, SuperkernelChoice>> choices,
+                                                                Function<Map<String, SuperkernelChoice>, ComputationGraph> build,
+                                                                INDArray input) {
         if (choices.size() < 2) {
             throw new IllegalArgumentException("latency calibration: at least 2 networks are needed, got "
                     + choices.size());
         }
         List<ComputationGraph> networks = new ArrayList<>();
         List<INDArray> inputs = new ArrayList<>();
+        for (Map<String, SuperkernelChoice> choice : choices) {
+            networks.add(build.apply(choice));
+            inputs.add(input);
+        }
+        LatencyProfiler.CandidatesAndNetworks timed = profiler.profile(blocks, networks, inputs);
+        CandidateLatencyTable table = timed.table();
         double[] sums = new double[choices.size()];
         for (int n = 0; n < choices.size(); n++) {
-            networks.add(build.apply(choices.get(n)));
-            inputs.add(input);
             sums[n] = sumOfEntries(table, choices.get(n));
         }
-        double[] measured = profiler.wholeNetworkTimes(networks, inputs);
-        Fit fit = fit(sums, measured);
+        Fit fit = fit(sums, timed.wholeNetworkMs());
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("calibrationNetworks", String.valueOf(choices.size()));
         facts.put("calibrationMaxError", String.format(Locale.ROOT, "%.4f", fit.maxError()));

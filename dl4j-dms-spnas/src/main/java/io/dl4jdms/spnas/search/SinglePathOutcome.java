@@ -66,6 +66,12 @@ public final class SinglePathOutcome {
     public double measuredMs;
     public double supernetPredictedMs;
     public double supernetMeasuredMs;
+    /**
+     * The supernet (as stock layers) timed while profiling, in the same measurement as the table (0 when the table
+     * was given). {@code supernetMeasuredMs / supernetProfiledMs - 1} is how much slower (or faster) this process
+     * ran at the end than when the table was made: a drift of the machine, not an error of the model.
+     */
+    public double supernetProfiledMs;
     public double fixedMs;
     public double supernetTestAccuracy;
     public double slimTestAccuracyBeforeRetraining;

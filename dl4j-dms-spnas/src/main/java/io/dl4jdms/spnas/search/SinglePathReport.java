@@ -54,6 +54,7 @@ public final class SinglePathReport {
         latency.put("relativeError", o.relativeError());
         latency.put("supernetPredictedMs", o.supernetPredictedMs);
         latency.put("supernetMeasuredMs", o.supernetMeasuredMs);
+        latency.put("supernetProfiledMs", o.supernetProfiledMs);
         latency.put("fixedMs", o.fixedMs);
         latency.put("backend", o.backend);
         latency.put("batchSize", o.timingBatchSize);
@@ -120,6 +121,9 @@ public final class SinglePathReport {
                 Html.number("%+.1f%%", 100 * o.relativeError())));
         b.append(Html.row("supernet (largest candidates)", ms(o.supernetPredictedMs), ms(o.supernetMeasuredMs),
                 Html.number("%+.1f%%", 100 * (o.supernetPredictedMs - o.supernetMeasuredMs) / o.supernetMeasuredMs)));
+        if (o.supernetProfiledMs > 0) {
+            b.append(Html.row("supernet, timed with the table", "", ms(o.supernetProfiledMs), ""));
+        }
         b.append("</table>\n<p>Predicted: the fixed part (stem and head, ").append(ms(o.fixedMs))
                 .append(" ms) plus the measured time of each block's chosen candidate (<code>latency.json</code>). ")
                 .append("Measured: the exported network of stock DL4J layers, timed as the table was.</p>\n")

@@ -116,6 +116,10 @@ public final class SinglePathSearch {
         public static final int EMBEDDED_TEST_PER_CLASS = 100;
         /** The default target: this fraction of the supernet's predicted latency. */
         public static final double DEFAULT_TARGET_FRACTION = 0.6;
+        /** The default untimed seconds before the latencies are timed (see {@link #profile}). */
+        public static final double DEFAULT_PROFILE_WARMUP_SECONDS = 10;
+        /** The default batch size the latency is defined at (see {@link #latencyBatch}). */
+        public static final int DEFAULT_LATENCY_BATCH = 1;
 
         Path data;
         int trainPerClass;
@@ -135,7 +139,8 @@ public final class SinglePathSearch {
         int profileRepeats = 50;
         int profileThreads = 1;
         double profileQuantile = 0.25;
-        double profileWarmupSeconds = 3;
+        double profileWarmupSeconds = DEFAULT_PROFILE_WARMUP_SECONDS;
+        int latencyBatch = DEFAULT_LATENCY_BATCH;
         LatencyProfiler.Clock profileClock = LatencyProfiler.Clock.THREAD_CPU;
         long seed = 12345;
         int[] kernelSizes = {3, 5, 7};
@@ -227,8 +232,10 @@ public final class SinglePathSearch {
         }
 
         /**
-         * Untimed and timed runs per candidate; defaults 20 and 50 (the untimed ones last at least 3 s, so that the
-         * JIT compiler has compiled DL4J's inference path before anything is timed).
+         * Untimed and timed runs per candidate; defaults 20 and 50. The untimed runs last at least
+         * {@value #DEFAULT_PROFILE_WARMUP_SECONDS} s: the first seconds of a JVM's inference are slower while the JIT
+         * compiler works (candidates timed after 3 s of warm-up came out 10% slower than the same candidates timed
+         * again a few seconds later), and a table made then over-predicts every network timed later.
          */
         public Settings profile(int warmup, int repeats) {
             Settings c = copy();
@@ -262,6 +269,16 @@ public final class SinglePathSearch {
         public Settings clock(LatencyProfiler.Clock clock) {
             Settings c = copy();
             c.profileClock = clock;
+            return c;
+        }
+
+        /**
+         * The batch size the latency is defined at: the time of one call of {@code output} on this many images;
+         * default {@value #DEFAULT_LATENCY_BATCH} (the latency of one request).
+         */
+        public Settings latencyBatch(int images) {
+            Settings c = copy();
+            c.latencyBatch = images;
             return c;
         }
 
@@ -351,6 +368,7 @@ public final class SinglePathSearch {
             }
             atLeast("profiling warm-up runs", profileWarmup, 0);
             atLeast("profiling repeats", profileRepeats, 1);
+            atLeast("latency batch size", latencyBatch, 1);
             atLeast("timing threads", profileThreads, 0);
             if (!(targetMs >= 0) || Double.isInfinite(targetMs)) {
                 throw new IllegalArgumentException("latency target must be a positive number of ms (or 0 for a "
@@ -412,6 +430,7 @@ public final class SinglePathSearch {
             m.put("profileThreads", profileThreads);
             m.put("profileQuantile", profileQuantile);
             m.put("profileWarmupSeconds", profileWarmupSeconds);
+            m.put("latencyBatch", latencyBatch);
             m.put("profileClock", profileClock.name());
             m.put("latencyTable", latencyTable == null ? "measured" : latencyTable.toAbsolutePath().normalize().toString());
             return m;
@@ -472,7 +491,7 @@ public final class SinglePathSearch {
         SinglePathSupernet supernet = SinglePathSupernet.builder().input(data.height(), data.width(), data.channels())
                 .classes(data.classes()).seed(s.seed).kernelSizes(s.kernelSizes).updater(new Adam(s.learningRate))
                 .thresholdUpdater(new Adam(s.thresholdLearningRate)).build();
-        LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(s.profileWarmup)
+        LatencyProfiler profiler = LatencyProfiler.builder().batchSize(s.latencyBatch).warmup(s.profileWarmup)
                 .warmupSeconds(s.profileWarmup > 0 ? s.profileWarmupSeconds : 0).repeats(s.profileRepeats)
                 .threads(s.profileThreads).quantile(s.profileQuantile).clock(s.profileClock)
                 .progress(line -> log.accept("profiled " + line)).roundDone(() -> progress.step("")).build();
@@ -550,6 +569,12 @@ public final class SinglePathSearch {
                         + " (%+.1f%%); supernet %.3f ms, predicted %.3f (%+.1f%%)", s.profileClock, s.profileThreads,
                 outcome.measuredMs, outcome.predictedMs, 100 * outcome.relativeError(), outcome.supernetMeasuredMs,
                 outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
+        if (outcome.supernetProfiledMs > 0) {
+            log.accept(String.format(Locale.ROOT, "the supernet took %.3f ms when the table was made, %.3f ms now (%+.1f%%:"
+                            + " the machine's drift for this process, in every measurement taken now)",
+                    outcome.supernetProfiledMs, outcome.supernetMeasuredMs,
+                    100 * (outcome.supernetMeasuredMs / outcome.supernetProfiledMs - 1)));
+        }
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
         var normalizer = data.normalizer();
         checkpoint.writeResult(() -> {
@@ -581,16 +606,16 @@ public final class SinglePathSearch {
                 }
             }
         } else {
-            progress.startPhase("profile latency", 2L * profiler.roundsPerMeasurement());
-            table = profiler.profile(supernet.blocks());
+            progress.startPhase("profile latency", profiler.roundsPerMeasurement());
             ComputationGraph template = new ComputationGraph(supernet.configuration());
             template.init();
-            var calibrated = LatencyCalibration.calibrate(table, profiler,
+            var calibrated = LatencyCalibration.profile(profiler, supernet.blocks(),
                     LatencyCalibration.choices(supernet.blocks(), CALIBRATION_RANDOM_NETWORKS, settings.seed),
                     choices -> SinglePathExport.export(supernet, template, choices),
                     random(supernet.inputType(), profiler.batchSize()));
             progress.endPhase();
             table = calibrated.getKey();
+            outcome.supernetProfiledMs = calibrated.getValue().measuredMs()[0]; // the first calibration network
             log.accept(String.format(Locale.ROOT, "latency calibration on %d whole networks: fixed %.3f ms, scale %.3f,"
                             + " largest error %.1f%% (%.1f%% with each network left out of its own fit)",
                     calibrated.getValue().measuredMs().length, table.fixedMs(), table.scale(),

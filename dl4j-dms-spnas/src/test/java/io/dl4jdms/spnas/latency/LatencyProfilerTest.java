@@ -111,6 +111,33 @@ class LatencyProfilerTest {
                 DataType.FLOAT));
     }
 
+    /**
+     * Candidates and whole networks in one measurement: the table is that of {@code profile(blocks)}, the whole
+     * networks' times carry the per-call overhead the candidates' entries have taken off, and one warm-up serves all.
+     */
+    @Test
+    void candidatesAndWholeNetworksAreTimedInOneMeasurement() {
+        SearchableBlock block = invertedResidual();
+        int[] rounds = {0};
+        LatencyProfiler profiler = LatencyProfiler.builder().warmup(1).repeats(3).threads(1).quantile(0.25)
+                .roundDone(() -> rounds[0]++).build();
+        ComputationGraph whole = block.candidateNetwork(block.space().candidate(1, 1), DataType.FLOAT);
+        org.nd4j.linalg.api.ndarray.INDArray input = org.nd4j.linalg.factory.Nd4j.rand(DataType.FLOAT, 1, 4, 8, 8);
+        LatencyProfiler.CandidatesAndNetworks timed = profiler.profile(List.of(block), List.of(whole, whole),
+                List.of(input, input));
+        assertEquals(4, rounds[0], "one measurement: one warm-up and three timed rounds");
+        assertEquals(1, timed.table().entries().size());
+        assertEquals(2, timed.wholeNetworkMs().length);
+        double overhead = Double.parseDouble(timed.table().environment().get("callOverheadMs"));
+        assertTrue(overhead > 0, "the call overhead was measured: " + overhead);
+        for (double ms : timed.wholeNetworkMs()) {
+            assertTrue(Double.isFinite(ms) && ms >= overhead, "a whole network pays the call's overhead: " + ms
+                    + " ms against " + overhead);
+        }
+        assertThrows(IllegalArgumentException.class, () -> profiler.profile(List.of(block), List.of(whole),
+                List.of()), "one input per whole network");
+    }
+
     @Test
     void settingsAndShapesAreValidated() {
         assertThrows(IllegalArgumentException.class, () -> LatencyProfiler.builder().repeats(0).build());
