@@ -54,7 +54,8 @@ import java.util.function.Consumer;
  * {@code --search-epochs N} (2), {@code --budgets F,F,F} (0.5,0.25,0.125), {@code --data DIR} (default the embedded
  * subset), {@code --train-per-class N} / {@code --test-per-class N} (a class-balanced part of the data),
  * {@code --batch N} (64), {@code --width-multiplier M} (the supernet's, 1.5), {@code --compound-depth D} (0.5: one
- * block per stage).
+ * block per stage), {@code --latency-target F,F} (also the latency-budget run, {@link LatencyRun}: F is a fraction of
+ * the base network's predicted batch-1 latency).
  */
 public final class DmsVsUniformStudy {
 
@@ -84,6 +85,7 @@ public final class DmsVsUniformStudy {
         int batch = 64;
         double widthMultiplier = 1.5;
         double compoundDepth = 0.5;
+        double[] latencyTargets = {};
         String mode = "train";
 
         static Options parse(String... args) {
@@ -110,6 +112,7 @@ public final class DmsVsUniformStudy {
                     case "--batch" -> o.batch = positive(a, Integer.parseInt(v));
                     case "--width-multiplier" -> o.widthMultiplier = Double.parseDouble(v);
                     case "--compound-depth" -> o.compoundDepth = Double.parseDouble(v);
+                    case "--latency-target" -> o.latencyTargets = fractions(a, v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -144,7 +147,10 @@ public final class DmsVsUniformStudy {
             return f;
         }
 
-        /** What decides the results (not the number of seeds nor the mode): a study continues only with the same. */
+        /**
+         * What decides the results (not the number of seeds, the latency targets nor the mode): a study continues only
+         * with the same.
+         */
         Map<String, Object> identity() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("epochs", epochs);
@@ -175,6 +181,9 @@ public final class DmsVsUniformStudy {
             case "report" -> { }
             default -> {
                 trainAll(data);
+                if (options.latencyTargets.length > 0) {
+                    new LatencyRun(this, data).run();
+                }
             }
         }
         StudyReport.write(options.out, log);

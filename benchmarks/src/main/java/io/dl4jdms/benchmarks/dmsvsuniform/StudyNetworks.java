@@ -27,7 +27,7 @@ final class StudyNetworks {
     /** The largest width multiplier the bisection tries. */
     static final double MAX_WIDTH = 4.0;
     private static final double MIN_WIDTH = 0.05;
-    private static final int BISECTION_STEPS = 30;
+    private static final int BISECTION_STEPS = 20;
     private static final Pattern BLOCK = Pattern.compile("s(\\d+)b(\\d+)_conv(\\d+)");
 
     private StudyNetworks() {
