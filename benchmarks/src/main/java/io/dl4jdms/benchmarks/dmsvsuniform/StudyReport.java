@@ -85,7 +85,8 @@ final class StudyReport {
             }
             md.append(kind.equals("flops") ? "## Equal FLOPs\n\n" : "## Equal measured latency\n\n");
             md.append("| budget | method | seeds | accuracy mean | sd | FLOPs mean | FLOPs / target (min-max) | params |"
-                    + " latency ms | learning curve (mean) |\n|---|---|---:|---:|---:|---:|---|---:|---:|---|\n");
+                    + " latency ms | train s / epoch | search s | learning curve (mean) |\n"
+                    + "|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|\n");
             for (double budget : budgets) {
                 for (Group g : groups.values()) {
                     if (!g.kind().equals(kind) || g.budget() != budget) {
@@ -93,13 +94,13 @@ final class StudyReport {
                     }
                     double lat = g.cells().stream().mapToDouble(c -> latency.getOrDefault(name(c), Double.NaN)).average()
                             .orElse(Double.NaN);
-                    md.append(String.format(Locale.ROOT, "| %.3f | %s | %d | %.4f | %.4f | %,.0f | %.4f-%.4f | %,.0f | %s | %s |%n",
+                    md.append(String.format(Locale.ROOT, "| %.3f | %s | %d | %.4f | %.4f | %,.0f | %.4f-%.4f | %,.0f | %s | %.1f | %.0f | %s |%n",
                             budget, g.method(), g.cells().size(), g.mean(CellResult::finalAccuracy),
                             g.sd(CellResult::finalAccuracy), g.mean(c -> c.flops),
                             g.cells().stream().mapToDouble(c -> c.flops / c.targetFlops).min().orElse(Double.NaN),
                             g.cells().stream().mapToDouble(c -> c.flops / c.targetFlops).max().orElse(Double.NaN),
                             g.mean(c -> c.params), Double.isNaN(lat) ? "-" : String.format(Locale.ROOT, "%.3f", lat),
-                            curve(g)));
+                            g.mean(c -> c.trainSeconds / c.retrainEpochs), g.mean(c -> c.searchSeconds), curve(g)));
                 }
             }
             md.append("\n| budget | searched - uniform | seeds | mean diff (points) | sd | 95% interval | searched ahead |\n"
