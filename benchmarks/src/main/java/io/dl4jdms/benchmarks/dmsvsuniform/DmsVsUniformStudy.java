@@ -48,7 +48,8 @@ import java.util.function.Consumer;
  *
  * <p>Modes: (default) train the missing cells, then write the report; {@code --measure-latency}: time every trained
  * network at batch 1, interleaved, into {@code OUT/latency.json} (run it alone, as a timing run), then write the
- * report; {@code --report}: only write the report ({@link StudyReport}).
+ * report; {@code --profile-latency}: measure the supernet's latency table the latency-budget run searches with (a
+ * timing run too); {@code --report}: only write the report ({@link StudyReport}).
  *
  * <p>Options: {@code --out DIR} (required), {@code --seeds N} (5; seeds 1..N), {@code --epochs N} (retraining, 10),
  * {@code --search-epochs N} (2), {@code --budgets F,F,F} (0.5,0.25,0.125), {@code --data DIR} (default the embedded
@@ -92,7 +93,7 @@ public final class DmsVsUniformStudy {
             Options o = new Options();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                if (a.equals("--measure-latency") || a.equals("--report")) {
+                if (a.equals("--measure-latency") || a.equals("--report") || a.equals("--profile-latency")) {
                     o.mode = a.substring(2);
                     continue;
                 }
@@ -178,6 +179,10 @@ public final class DmsVsUniformStudy {
         log.accept("data: " + data.describe());
         switch (options.mode) {
             case "measure-latency" -> measureLatency(data);
+            case "profile-latency" -> {
+                LatencyRun.profile(options, data, log);
+                return;
+            }
             case "report" -> { }
             default -> {
                 trainAll(data);

@@ -34,7 +34,7 @@ import java.util.Locale;
  * <p>{@code dms search} takes FLOPs or parameter budgets only, so the search is put together here from the library's
  * parts as {@code DmsSearch} does it for FLOPs: the supernet of {@link DefaultSupernet} (enlarged by
  * {@code --width-multiplier}), a per-channel {@link ChannelLatencyTable} measured at batch 1 with
- * {@link LatencyProfiler} (kept in {@code latency-table.json}, reused when present), {@link TaylorImportanceListener},
+ * {@link LatencyProfiler} ({@link #profile}, in {@code latency-table.json}, reused when present), {@link TaylorImportanceListener},
  * {@link ResourceLossListener} on {@link ResourceKind#LATENCY} with the geometric schedule reaching the target at 80% of
  * the iterations and depth frozen from there, then {@link BudgetFit} to 1% and {@link SlimExporter}. The target is
  * {@code F} times the base network's latency as the same table predicts it. The uniform network is the width whose
@@ -44,6 +44,7 @@ import java.util.Locale;
 final class LatencyRun {
 
     private static final int BISECTION_STEPS = 10;
+    static final String TABLE = "latency-table.json";
 
     private final DmsVsUniformStudy study;
     private final SearchData data;
@@ -71,24 +72,14 @@ final class LatencyRun {
         DmsVsUniformStudy.Options o = study.options();
         Files.createDirectories(dmsDir);
         Files.createDirectories(uniformDir);
-        ComputationGraph supernet = new ComputationGraph(DefaultSupernet.configuration(data.height(), data.width(),
-                data.channels(), data.classes(), o.widthMultiplier, 1.0, seed));
-        supernet.init();
+        ComputationGraph supernet = supernet(data, o, seed);
         ResourceModel model = ResourceModel.of(supernet, data.inputType());
-        Path tableFile = o.out.resolve("latency-table.json");
-        ChannelLatencyTable table;
-        if (Files.exists(tableFile)) {
-            table = ChannelLatencyTable.read(tableFile.toFile());
-        } else {
-            study.log().accept("measuring the per-channel latency table (batch 1) of the supernet");
-            table = LatencyProfiler.builder().batchSize(1).points(3).build().profile(model);
-            table.write(tableFile.toFile());
-        }
-        ResourceModel timed = model.withLatency(table);
+        ResourceModel timed = model.withLatency(table());
         ComputationGraph base = new ComputationGraph(DefaultSupernet.configuration(data.height(), data.width(),
                 data.channels(), data.classes(), 1.0, 1.0, seed));
         base.init();
-        double baseMs = ResourceModel.of(base, data.inputType()).withLatency(table).full(ResourceKind.LATENCY);
+        double baseMs = ResourceModel.of(base, data.inputType()).withLatency(timed.latencyTable())
+                .full(ResourceKind.LATENCY);
         double targetMs = fraction * baseMs;
 
         long iterations = (long) o.searchEpochs * ((data.numTrain() + o.batch - 1) / o.batch);
@@ -148,6 +139,40 @@ final class LatencyRun {
         if (!Files.exists(uniformDir.resolve("cell.json"))) {
             study.train(data, uniform.configuration(), seed, width, uniformDir);
         }
+    }
+
+    private static ComputationGraph supernet(SearchData data, DmsVsUniformStudy.Options o, long seed) {
+        ComputationGraph supernet = new ComputationGraph(DefaultSupernet.configuration(data.height(), data.width(),
+                data.channels(), data.classes(), o.widthMultiplier, 1.0, seed));
+        supernet.init();
+        return supernet;
+    }
+
+    /**
+     * Measures the supernet's per-channel latency table at batch 1 into {@code latency-table.json} (a timing run: the
+     * script runs it alone under the timing lock before the training); kept when present.
+     */
+    static void profile(DmsVsUniformStudy.Options o, SearchData data, java.util.function.Consumer<String> log)
+            throws IOException {
+        Path file = o.out.resolve(TABLE);
+        if (Files.exists(file)) {
+            log.accept(file + " exists, not measured again");
+            return;
+        }
+        log.accept("measuring the per-channel latency table (batch 1) of the supernet; load " + DmsVsUniformStudy.loadAverage());
+        ChannelLatencyTable table = LatencyProfiler.builder().batchSize(1).points(3).build()
+                .profile(ResourceModel.of(supernet(data, o, 1), data.inputType()));
+        table.write(file.toFile());
+        log.accept("load after measuring: " + DmsVsUniformStudy.loadAverage());
+    }
+
+    private ChannelLatencyTable table() throws IOException {
+        Path file = study.options().out.resolve(TABLE);
+        if (!Files.exists(file)) {
+            study.log().accept("no " + file + " (--profile-latency): measuring it inside the training process");
+            profile(study.options(), data, study.log());
+        }
+        return ChannelLatencyTable.read(file.toFile());
     }
 
     /** The base layout's width multiplier whose measured batch-1 latency is closest to the reference network's. */
