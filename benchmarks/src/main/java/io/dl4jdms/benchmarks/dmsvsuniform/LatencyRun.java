@@ -56,7 +56,7 @@ final class LatencyRun {
 
     void run() throws IOException {
         DmsVsUniformStudy.Options o = study.options();
-        for (long seed = 1; seed <= o.seeds; seed++) {
+        for (long seed : o.seedList()) {
             for (double target : o.latencyTargets) {
                 Path dmsDir = study.cellDir("dms-latency", target, seed);
                 Path uniformDir = study.cellDir("width-latency", target, seed);
@@ -81,6 +81,13 @@ final class LatencyRun {
         double baseMs = ResourceModel.of(base, data.inputType()).withLatency(timed.latencyTable())
                 .full(ResourceKind.LATENCY);
         double targetMs = fraction * baseMs;
+        double floorMs = timed.smallest(ResourceKind.LATENCY);
+        if (targetMs <= floorMs) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--latency-target %.3f: %.3f ms, that fraction of"
+                    + " the base network's predicted %.3f ms, is below the smallest network the supernet can build (%.3f ms,"
+                    + " %.3f of the base: per-layer overheads the pruning cannot remove); choose a target above %.3f",
+                    fraction, targetMs, baseMs, floorMs, floorMs / baseMs, floorMs / baseMs));
+        }
 
         long iterations = (long) o.searchEpochs * ((data.numTrain() + o.batch - 1) / o.batch);
         ResourceLossListener resource = ResourceLossListener.builder(timed).kind(ResourceKind.LATENCY)
