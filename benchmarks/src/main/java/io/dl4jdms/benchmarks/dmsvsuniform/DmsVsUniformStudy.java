@@ -52,7 +52,8 @@ import java.util.function.Consumer;
  * timing run too); {@code --report}: only write the report ({@link StudyReport}).
  *
  * <p>Options: {@code --out DIR} (required), {@code --seeds N} (5; seeds 1..N), {@code --seed-list S,S} (these seeds instead: several processes
- * can share one study directory when each trains its own seeds), {@code --epochs N} (retraining, 10),
+ * can share one study directory when each trains its own seeds or methods), {@code --methods M,M} (a part of
+ * {@code dms,width,compound}), {@code --epochs N} (retraining, 10),
  * {@code --search-epochs N} (2), {@code --budgets F,F,F} (0.5,0.25,0.125), {@code --data DIR} (default the embedded
  * subset), {@code --train-per-class N} / {@code --test-per-class N} (a class-balanced part of the data),
  * {@code --batch N} (64), {@code --width-multiplier M} (the supernet's, 1.5), {@code --compound-depth D} (0.5: one
@@ -80,6 +81,8 @@ public final class DmsVsUniformStudy {
         int seeds = 5;
         /** Explicit seeds (e.g. one per process when several run side by side); null for 1..seeds. */
         long[] seedList;
+        /** The methods this run trains (a part of {@link #METHODS} for processes side by side); all by default. */
+        List<String> methods = METHODS;
         int epochs = 10;
         int searchEpochs = 2;
         double[] budgets = {0.5, 0.25, 0.125};
@@ -108,6 +111,7 @@ public final class DmsVsUniformStudy {
                     case "--out" -> o.out = Path.of(v);
                     case "--seeds" -> o.seeds = positive(a, Integer.parseInt(v));
                     case "--seed-list" -> o.seedList = Arrays.stream(v.split(",")).mapToLong(Long::parseLong).toArray();
+                    case "--methods" -> o.methods = methods(v);
                     case "--epochs" -> o.epochs = positive(a, Integer.parseInt(v));
                     case "--search-epochs" -> o.searchEpochs = positive(a, Integer.parseInt(v));
                     case "--budgets" -> o.budgets = fractions(a, v);
@@ -138,6 +142,16 @@ public final class DmsVsUniformStudy {
         /** The seeds this run trains. */
         long[] seedList() {
             return seedList != null ? seedList : java.util.stream.LongStream.rangeClosed(1, seeds).toArray();
+        }
+
+        private static List<String> methods(String value) {
+            List<String> m = List.of(value.split(","));
+            for (String x : m) {
+                if (!METHODS.contains(x)) {
+                    throw new IllegalArgumentException("--methods takes " + String.join(", ", METHODS) + ", got " + x);
+                }
+            }
+            return m;
         }
 
         private static int positive(String option, int value) {
@@ -244,11 +258,11 @@ public final class DmsVsUniformStudy {
         ComputationGraphConfiguration base = StudyNetworks.plain(data, 1.0, 1.0, 1);
         double baseFlops = StudyNetworks.flops(base, data);
         log.accept(String.format(Locale.ROOT, "base network: %s, %.0f FLOPs", StudyNetworks.describe(base), baseFlops));
-        int total = options.seedList().length * options.budgets.length * METHODS.size();
+        int total = options.seedList().length * options.budgets.length * options.methods.size();
         int done = 0;
         for (long seed : options.seedList()) {
             for (double budget : options.budgets) {
-                for (String method : METHODS) {
+                for (String method : options.methods) {
                     done++;
                     Path dir = cellDir(method, budget, seed);
                     if (Files.exists(dir.resolve("cell.json"))) {

@@ -112,13 +112,7 @@ final class LatencyRun {
         double[] ms = profiler.wholeNetworkTimes(List.of(searchedNet, fresh(uniform.configuration())),
                 List.of(input(), input()));
 
-        CellResult dms = new CellResult();
-        dms.method = "dms-latency";
-        dms.budgetKind = "latency";
-        dms.budget = fraction;
-        dms.seed = seed;
-        dms.targetLatencyMs = targetMs;
-        dms.targetFlops = StudyNetworks.flops(searched, data);
+        CellResult dms = cell("dms-latency", fraction, seed, targetMs, StudyNetworks.flops(searched, data));
         dms.searchSeconds = searchSeconds;
         dms.search.put("baseNetworkPredictedMs", baseMs);
         dms.search.put("targetPredictedMs", targetMs);
@@ -126,13 +120,7 @@ final class LatencyRun {
         dms.search.put("budgetFitRemoved", fit.removed.size());
         dms.search.put("searchedPredictedMs", searchedMs);
         dms.search.put("measuredMs", ms[0]);
-        CellResult width = new CellResult();
-        width.method = "width-latency";
-        width.budgetKind = "latency";
-        width.budget = fraction;
-        width.seed = seed;
-        width.targetLatencyMs = targetMs;
-        width.targetFlops = dms.targetFlops;
+        CellResult width = cell("width-latency", fraction, seed, targetMs, dms.targetFlops);
         width.widthMultiplier = uniform.width();
         width.depthMultiplier = 1.0;
         width.search.put("measuredMs", ms[1]);
@@ -180,6 +168,18 @@ final class LatencyRun {
             profile(study.options(), data, study.log());
         }
         return ChannelLatencyTable.read(file.toFile());
+    }
+
+    /** A cell of the latency run; its "target FLOPs" are the searched network's, so both show FLOPs relative to it. */
+    private static CellResult cell(String method, double fraction, long seed, double targetMs, double searchedFlops) {
+        CellResult c = new CellResult();
+        c.method = method;
+        c.budgetKind = "latency";
+        c.budget = fraction;
+        c.seed = seed;
+        c.targetLatencyMs = targetMs;
+        c.targetFlops = searchedFlops;
+        return c;
     }
 
     /** The base layout's width multiplier whose measured batch-1 latency is closest to the reference network's. */
