@@ -47,9 +47,11 @@ public final class LatencyBudgetExample {
         MultiLayerNetwork net = new MultiLayerNetwork(DmsMultiLayerNetworkExample.network(data.classes(), input));
         net.init();
 
-        // Measure the table once per machine and backend, and keep it.
+        // Measure the table once per machine and backend, and keep it. A few seconds of untimed rounds first (a fresh
+        // JVM's first calls are slow), one thread and its CPU clock with the lower quartile (steady on a shared machine).
         ResourceModel model = ResourceModel.of(net, input);
-        ChannelLatencyTable table = LatencyProfiler.builder().batchSize(32).points(3).warmup(2).repeats(repeats).build()
+        ChannelLatencyTable table = LatencyProfiler.builder().batchSize(32).points(3).warmup(2).warmupSeconds(3)
+                .repeats(repeats).threads(1).clock(LatencyProfiler.Clock.THREAD_CPU).quantile(0.25).build()
                 .profile(model);
         table.write(tableFile);
         ResourceModel timed = model.withLatency(table);
