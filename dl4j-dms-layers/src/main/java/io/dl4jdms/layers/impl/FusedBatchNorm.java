@@ -162,8 +162,14 @@ public final class FusedBatchNorm {
                         float eps = eb[i];
                         float act = ab[i];
                         mg += eps * act;
-                        // Branch-free: about half of a ReLU's inputs are negative, in no order a predictor learns.
-                        float gi = !relu || act > 0f ? eps : 0f;
+                        float gi = eps;
+                        if (relu) {
+                            // eps where act > 0, else 0, without a branch (about half of a ReLU's outputs are 0, in
+                            // no order a branch predictor learns): act >= 0, so its bits are > 0 exactly when act > 0.
+                            int keep = -Float.floatToRawIntBits(act) >> 31;
+                            gi = Float.intBitsToFloat(Float.floatToRawIntBits(eps) & keep);
+                            db[i] = gi;
+                        }
                         sg += gi;
                         sgz += gi * zb[i];
                     }
@@ -198,15 +204,10 @@ public final class FusedBatchNorm {
                 float a1 = k1[ch];
                 float a2 = k2[ch];
                 float a3 = k3[ch];
-                if (relu) {
-                    for (int i = base, end = base + s; i < end; i++) {
-                        float gi = ab[i] > 0f ? eb[i] : 0f;
-                        db[i] = a1 * gi + a2 * zb[i] + a3;
-                    }
-                } else {
-                    for (int i = base, end = base + s; i < end; i++) {
-                        db[i] = a1 * eb[i] + a2 * zb[i] + a3;
-                    }
+                // With ReLU the first pass left the gated epsilon in db.
+                float[] g0 = relu ? db : eb;
+                for (int i = base, end = base + s; i < end; i++) {
+                    db[i] = a1 * g0[i] + a2 * zb[i] + a3;
                 }
             }
         }

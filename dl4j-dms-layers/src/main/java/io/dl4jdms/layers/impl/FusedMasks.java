@@ -32,7 +32,7 @@ final class FusedMasks {
     /** {@code out[n, c, ...] = x[n, c, ...] * mask[n, c]}. */
     static void widthMaskForward(INDArray x, INDArray mask, INDArray out) {
         float[] xb = FusedBatchNorm.read(x, 0);
-        float[] mb = mask.toFloatVector();
+        float[] mb = mask.reshape(mask.length()).toFloatVector();
         int blocks = mb.length;
         int s = (int) (x.length() / blocks);
         for (int k = 0, base = 0; k < blocks; k++, base += s) {
@@ -48,7 +48,7 @@ final class FusedMasks {
     static void widthMaskBackward(INDArray epsilon, INDArray x, INDArray mask, INDArray epsilonX, INDArray epsilonMask) {
         float[] eb = FusedBatchNorm.read(epsilon, 0);
         float[] xb = FusedBatchNorm.read(x, 1);
-        float[] mb = mask.toFloatVector();
+        float[] mb = mask.reshape(mask.length()).toFloatVector();
         int blocks = mb.length;
         int s = (int) (x.length() / blocks);
         float[] gradient = new float[blocks];
