@@ -34,7 +34,10 @@ public class FusedBatchNormHelper extends MKLDNNBatchNormHelper {
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta, INDArray mean,
                               INDArray var, double decay, double eps, CNN2DFormat format,
                               LayerWorkspaceMgr workspaceMgr) {
-        fusedPass = false;
+        if (training) {
+            // An inference pass in between leaves the latest training pass's statistics, as DL4J's helper does.
+            fusedPass = false;
+        }
         if (training && gamma != null && beta != null && format != CNN2DFormat.NHWC && FusedBatchNorm.supports(x)) {
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
             if (FusedBatchNorm.supports(out)) {
