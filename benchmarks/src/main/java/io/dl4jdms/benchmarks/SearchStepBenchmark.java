@@ -1,6 +1,7 @@
 package io.dl4jdms.benchmarks;
 
 import io.dl4jdms.export.SlimExporter;
+import io.dl4jdms.layers.FusedNormalization;
 import io.dl4jdms.layers.OneDnn;
 import io.dl4jdms.listeners.ResourceLossListener;
 import io.dl4jdms.listeners.TaylorImportanceListener;
@@ -32,10 +33,13 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>{@code supernet}: the supernet of {@code dms search} (width multiplier 1.5, 28x28x1, 10 classes) with
- *       {@link TaylorImportanceListener} and {@link ResourceLossListener} attached, as in a search;</li>
+ *       {@link TaylorImportanceListener} and {@link ResourceLossListener} attached and the fused batch normalisation
+ *       ({@link FusedNormalization}), as in a search;</li>
  *   <li>{@code stock}: the same supernet exported before any search ({@link SlimExporter}: every channel and
  *       block kept), i.e. the same shapes as DL4J's {@code ConvolutionLayer}, {@code BatchNormalization},
- *       {@code ActivationLayer} and {@code ElementWiseVertex}.</li>
+ *       {@code ActivationLayer} and {@code ElementWiseVertex}, trained with the supernet's cache mode.</li>
+ *   <li>{@code stock-fused} (only on request): the stock network with the fused batch normalisation
+ *       ({@link FusedNormalization}), as the supernet has it;</li>
  *   <li>{@code supernet-nocache} (only on request): the supernet with DL4J's cache mode {@code NONE} instead of the
  *       default supernet's {@code DEVICE}, so that its stock convolutions run their forward pass again in backprop
  *       (the same weights).</li>
@@ -81,9 +85,15 @@ public final class SearchStepBenchmark {
         ComputationGraph supernet = new ComputationGraph(conf);
         supernet.init();
         ComputationGraph stock = SlimExporter.export(supernet);
+        // The exported network has DL4J's default cache mode; it trains here with the supernet's, like for like.
+        stock.getConfiguration().setCacheMode(conf.getCacheMode());
+        stock.setCacheMode(conf.getCacheMode());
+        // As dms search trains it: the stock batch normalisations with the fused pass.
+        int fusedNorms = FusedNormalization.install(supernet);
         ResourceModel model = ResourceModel.of(supernet, InputType.convolutional(28, 28, 1));
         System.out.printf(Locale.ROOT, "supernet: %,d parameters, %.2f M multiply-accumulates per image%n",
                 supernet.numParams(), model.full(ResourceKind.FLOPS) / 1e6);
+        System.out.println("supernet: fused pass in " + fusedNorms + " stock batch normalisation layers");
         listeners(supernet, model);
         DataSet data = fixedBatch(batch, seed);
 
@@ -94,12 +104,20 @@ public final class SearchStepBenchmark {
         if (only.contains("stock")) {
             variants.put("stock", () -> time(stock, data));
         }
+        if (only.contains("stock-fused")) {
+            ComputationGraph fused = SlimExporter.export(supernet);
+            fused.getConfiguration().setCacheMode(conf.getCacheMode());
+            fused.setCacheMode(conf.getCacheMode());
+            FusedNormalization.install(fused);
+            variants.put("stock-fused", () -> time(fused, data));
+        }
         if (only.contains("supernet-nocache")) {
             ComputationGraphConfiguration uncached = conf.clone();
             uncached.setCacheMode(CacheMode.NONE);
             ComputationGraph noCache = new ComputationGraph(uncached);
             noCache.init(supernet.params().dup(), false);
             noCache.setCacheMode(CacheMode.NONE);
+            FusedNormalization.install(noCache);
             listeners(noCache, ResourceModel.of(noCache, InputType.convolutional(28, 28, 1)));
             variants.put("supernet-nocache", () -> time(noCache, data));
         }

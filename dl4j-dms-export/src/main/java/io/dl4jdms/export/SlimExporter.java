@@ -6,6 +6,7 @@ import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.resource.LayerRegistry;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -68,7 +69,8 @@ import java.util.function.UnaryOperator;
  *   <li>Anything else is copied unchanged, which requires that none of its input channels is removed.</li>
  * </ul>
  * Layer names are kept; the slim network starts a new training history (iteration and epoch 0, no
- * updater state). A network that cannot be exported exactly raises a {@link SlimExportException}.
+ * updater state) and has DL4J's default cache mode {@code NONE}, whatever the supernet trained with (a kept
+ * pre-output is a training speed option of the search, not part of the network). A network that cannot be exported exactly raises a {@link SlimExportException}.
  */
 public final class SlimExporter {
 
@@ -94,6 +96,7 @@ public final class SlimExporter {
         }
         conf.setConfs(confs);
         conf.setInputPreProcessors(preProcessors);
+        conf.setCacheMode(CacheMode.NONE);
         conf.setIterationCount(0);
         conf.setEpochCount(0);
         MultiLayerNetwork slim = new MultiLayerNetwork(conf);
@@ -128,6 +131,7 @@ public final class SlimExporter {
         conf.setVertices(vertices);
         conf.setVertexInputs(inputs);
         conf.setNetworkOutputs(assembly.outputs);
+        conf.setCacheMode(CacheMode.NONE);
         conf.setIterationCount(0);
         conf.setEpochCount(0);
         ComputationGraph slim = new ComputationGraph(conf);
@@ -227,6 +231,7 @@ public final class SlimExporter {
         NeuralNetConfiguration layerConf() {
             NeuralNetConfiguration conf = template.clone();
             conf.setLayer(piece.layer);
+            conf.setCacheMode(CacheMode.NONE);
             conf.clearVariables();
             conf.setIterationCount(0);
             conf.setEpochCount(0);

@@ -75,8 +75,9 @@ public final class DefaultSupernet {
     /**
      * The global configuration: seed, {@code Adam(3e-3)}, ReLU weight init, float, and {@link CacheMode#DEVICE}, so
      * that DL4J's stock {@code ConvolutionLayer}s keep their training pre-output for backprop instead of running the
-     * forward convolution again (the searchable layers keep their forward pass whatever the cache mode). The slim
-     * network and the baseline inherit it; it changes no result.
+     * forward convolution again (the searchable layers keep their forward pass whatever the cache mode); it changes no
+     * result. The exported slim network and the baseline have DL4J's default {@code NONE}; {@code dms search} trains
+     * them with {@code DEVICE} too.
      */
     private static NeuralNetConfiguration.Builder global(long seed) {
         return new NeuralNetConfiguration.Builder().seed(seed).updater(new Adam(LEARNING_RATE))

@@ -3,6 +3,7 @@ package io.dl4jdms.search;
 import io.dl4jdms.checkpoint.OutputDirectory;
 import io.dl4jdms.export.SearchedStructure;
 import io.dl4jdms.export.SlimExporter;
+import io.dl4jdms.layers.FusedNormalization;
 import io.dl4jdms.layers.OperatorState;
 import io.dl4jdms.layers.TopkOperator;
 import io.dl4jdms.listeners.DivergenceException;
@@ -20,6 +21,7 @@ import io.dl4jdms.pipeline.SearchCheckpoint;
 import io.dl4jdms.pipeline.SearchData;
 import io.dl4jdms.pipeline.SearchHistory;
 import io.dl4jdms.pipeline.SearchProgress;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -182,6 +184,7 @@ public final class DmsSearch {
             supernet = new ComputationGraph(supernets.of(data, width, depth, settings.seed));
             supernet.init();
         }
+        FusedNormalization.install(supernet);
         ResourceModel model = ResourceModel.of(supernet, input);
 
         DoubleSupplier clock = state.clock();
@@ -305,8 +308,7 @@ public final class DmsSearch {
         outcome.baselineTrainingEpochs = settings.pipeline == Pipeline.STRUCTURE_ONLY ? 0 : settings.retrainEpochs;
         if (outcome.baselineTrainingEpochs > 0) {
             try {
-                PhaseTrainer.train(baseline, data, settings.batchSize, settings.seed, "baseline", 1,
-                        outcome.baselineTrainingEpochs, history, progress, null, epoch -> { });
+                trainPlain(baseline, data, "baseline", outcome.baselineTrainingEpochs, history);
             } catch (DivergenceException e) {
                 throw new DivergenceException(e, checkpoint.keptMessage() + "; the slim network is saved, the"
                         + " report was not written");
@@ -389,17 +391,38 @@ public final class DmsSearch {
             case STRUCTURE_ONLY:
                 return slim;
             case PRETRAINED:
-                PhaseTrainer.train(slim, data, settings.batchSize, settings.seed, "slim", 1, settings.retrainEpochs, history, progress, null,
-                        epoch -> { });
+                trainPlain(slim, data, "slim", settings.retrainEpochs, history);
                 return slim;
             default:
                 ComputationGraphConfiguration conf = slim.getConfiguration().clone();
                 ComputationGraph fresh = new ComputationGraph(conf);
                 fresh.init();
-                PhaseTrainer.train(fresh, data, settings.batchSize, settings.seed, "slim", 1, settings.retrainEpochs, history, progress, null,
-                        epoch -> { });
+                trainPlain(fresh, data, "slim", settings.retrainEpochs, history);
                 return fresh;
         }
+    }
+
+    /**
+     * Trains a plain network (the slim network, the baseline) for {@code epochs} epochs as the supernet trains: DL4J's
+     * cache mode {@code DEVICE} (the stock convolutions keep their pre-output for backprop) and the fused batch
+     * normalisation ({@link FusedNormalization}); leaves it with cache mode {@code NONE} again, so that the network
+     * that is saved carries no training option of the search.
+     */
+    private void trainPlain(ComputationGraph net, SearchData data, String phase, int epochs, SearchHistory history)
+            throws IOException {
+        setCacheMode(net, CacheMode.DEVICE);
+        FusedNormalization.install(net);
+        try {
+            PhaseTrainer.train(net, data, settings.batchSize, settings.seed, phase, 1, epochs, history, progress, null,
+                    epoch -> { });
+        } finally {
+            setCacheMode(net, CacheMode.NONE);
+        }
+    }
+
+    private static void setCacheMode(ComputationGraph net, CacheMode mode) {
+        net.getConfiguration().setCacheMode(mode);
+        net.setCacheMode(mode);
     }
 
     /** The progress bar's status during the search: the resource and the target, as fractions of the supernet's. */

@@ -78,7 +78,8 @@ class DefaultSupernetTest {
     /**
      * The supernet's cache mode (DL4J's stock convolutions keep their training pre-output for backprop) against the
      * same network without it: the same parameters after every step, with an inference pass between the steps (which
-     * must not be taken for the next step's pre-output), with and without workspaces; and the slim network keeps it.
+     * must not be taken for the next step's pre-output), with and without workspaces; the exported slim network has
+     * DL4J's default {@code NONE} (on the graph and every layer).
      */
     @Test
     void cachedPreOutputsTrainAsWithout() {
@@ -103,8 +104,19 @@ class DefaultSupernetTest {
             assertEquals(stockConvolutions(cached), keptPreOutputs(cached), workspaces + ": stock convolutions that kept");
             assertEquals(0, keptPreOutputs(plain), workspaces + ": without the cache mode none keeps");
         }
-        assertEquals(CacheMode.DEVICE, SlimExporter.export(network(conf, CacheMode.DEVICE, WorkspaceMode.ENABLED))
-                .getConfiguration().getCacheMode());
+        ComputationGraph slim = SlimExporter.export(network(conf, CacheMode.DEVICE, WorkspaceMode.ENABLED));
+        assertEquals(CacheMode.NONE, slim.getConfiguration().getCacheMode(), "the slim network's cache mode");
+        for (Layer layer : slim.getLayers()) {
+            assertEquals(CacheMode.NONE, layer.conf().getCacheMode(), "cache mode of slim layer "
+                    + layer.conf().getLayer().getLayerName());
+        }
+        assertEquals(0, keptPreOutputsAfterAStep(slim), "the slim network keeps no pre-output");
+    }
+
+    private static long keptPreOutputsAfterAStep(ComputationGraph net) {
+        net.fit(new DataSet(Nd4j.rand(DataType.FLOAT, 2, 1, 28, 28),
+                Nd4j.eye(10).getRows(0, 3).castTo(DataType.FLOAT)));
+        return keptPreOutputs(net);
     }
 
     private static long stockConvolutions(ComputationGraph net) {

@@ -33,6 +33,10 @@ public class GatedResidual extends ParameterlessVertex {
         INDArray branch = inputs[1];
         INDArray gate = gate(inputs[2]);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, branch.dataType(), branch.shape(), 'c');
+        if (FusedMasks.applies(x, branch, out)) {
+            FusedMasks.gatedForward(x, branch, gate, out);
+            return out;
+        }
         Broadcast.mul(branch, gate, out, 0);
         return out.addi(x);
     }
@@ -43,11 +47,21 @@ public class GatedResidual extends ParameterlessVertex {
         INDArray branch = inputs[1];
         INDArray mask = inputs[2];
         INDArray gate = gate(mask);
-        INDArray epsilonX = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon);
         INDArray epsilonBranch = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                 epsilon.shape(), 'c');
-        Broadcast.mul(epsilon, gate, epsilonBranch, 0);
         INDArray epsilonMask = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, mask.dataType(), mask.shape(), 'c');
+        if (FusedMasks.applies(epsilon, branch, epsilonBranch)) {
+            INDArray epsilonX = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
+                    epsilon.shape(), 'c');
+            if (FusedMasks.applies(epsilonX)) {
+                double[] perExample = FusedMasks.gatedBackward(epsilon, branch, gate, epsilonX, epsilonBranch);
+                epsilonMask.get(NDArrayIndex.all(), NDArrayIndex.point(block))
+                        .assign(Nd4j.createFromArray(perExample).castTo(epsilon.dataType()));
+                return new Pair<>(null, new INDArray[] {epsilonX, epsilonBranch, epsilonMask});
+            }
+        }
+        INDArray epsilonX = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsilon);
+        Broadcast.mul(epsilon, gate, epsilonBranch, 0);
         // dL/dgate[n] = sum over the example's values of eps * branch: one dot product per example.
         int[] exampleAxes = new int[epsilon.rank() - 1];
         for (int i = 0; i < exampleAxes.length; i++) {

@@ -3,6 +3,7 @@ package io.dl4jdms.layers.impl;
 import io.dl4jdms.layers.OneDnn;
 import io.dl4jdms.layers.TopkParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -45,7 +46,8 @@ final class OutputStage {
      * A training forward pass on the fast path, as its backprop needs it.
      *
      * @param z             the linear output
-     * @param preActivation the normalised {@code z} ({@code z} itself without normalisation)
+     * @param preActivation the normalised {@code z} ({@code z} itself without normalisation); null when the pass ran
+     *                      as {@link FusedBatchNorm}'s kernel, whose backprop needs only {@code z} and {@code activated}
      * @param activated     {@code activation(preActivation)}, before the mask
      * @param mean          the batch mean per channel (null without normalisation)
      * @param variance      the batch variance per channel (null without normalisation)
@@ -137,6 +139,19 @@ final class OutputStage {
      */
     static Pass train(INDArray z, INDArray mask, Settings settings, Function<String, INDArray> params,
                       Allocator allocate) {
+        if (fused(z, settings)) {
+            long channels = z.size(1);
+            INDArray mean = allocate.create(z.dataType(), channels);
+            INDArray variance = allocate.create(z.dataType(), channels);
+            INDArray activated = allocate.create(z.dataType(), z.shape());
+            INDArray output = allocate.create(z.dataType(), z.shape());
+            if (FusedBatchNorm.supports(activated) && FusedBatchNorm.supports(output)) {
+                FusedBatchNorm.forward(z, params.apply(TopkParamInitializer.GAMMA_KEY),
+                        params.apply(TopkParamInitializer.BETA_KEY), mask, settings.epsilon(),
+                        settings.activation() instanceof ActivationReLU, mean, variance, activated, output);
+                return new Pass(z, null, activated, mean, variance, output);
+            }
+        }
         int axis = settings.channelAxis();
         INDArray mean = null;
         INDArray variance = null;
@@ -222,6 +237,9 @@ final class OutputStage {
      */
     static Backprop backprop(Pass pass, INDArray epsilon, INDArray mask, Settings settings,
                              Function<String, INDArray> params, Function<String, INDArray> gradientViews) {
+        if (pass.preActivation() == null) {
+            return fusedBackprop(pass, epsilon, mask, settings, params, gradientViews);
+        }
         int axis = settings.channelAxis();
         INDArray z = pass.z();
         INDArray maskGradientArray = Nd4j.createUninitialized(epsilon.dataType(), z.size(axis));
@@ -245,6 +263,52 @@ final class OutputStage {
                 .build());
         runningStatisticSteps(pass.mean(), pass.variance(), settings, params, gradientViews);
         return new Backprop(epsilonZ, maskGradient);
+    }
+
+    /**
+     * Backprop from a pass {@link FusedBatchNorm} made: two passes over the activations (mask gradient and the
+     * normalisation's sums in one, {@code dL/dz} in the other), the mask and the activation's derivative folded in.
+     */
+    private static Backprop fusedBackprop(Pass pass, INDArray epsilon, INDArray mask, Settings settings,
+                                          Function<String, INDArray> params, Function<String, INDArray> gradientViews) {
+        INDArray z = pass.z();
+        INDArray eps = FusedBatchNorm.supports(epsilon) ? epsilon : epsilon.dup('c');
+        INDArray epsilonZ = Nd4j.createUninitialized(z.dataType(), z.shape(), 'c');
+        if (!FusedBatchNorm.supports(epsilonZ) || !FusedBatchNorm.supports(eps)) {
+            throw new IllegalStateException("the fused output stage cannot write dL/dz of shape "
+                    + java.util.Arrays.toString(z.shape()) + " in place");
+        }
+        double[] maskGradient = FusedBatchNorm.backward(z, pass.activated(), eps, mask,
+                params.apply(TopkParamInitializer.GAMMA_KEY), pass.mean(), pass.variance(), settings.epsilon(),
+                settings.activation() instanceof ActivationReLU, epsilonZ,
+                vectorView(gradientViews.apply(TopkParamInitializer.GAMMA_KEY)),
+                vectorView(gradientViews.apply(TopkParamInitializer.BETA_KEY)));
+        runningStatisticSteps(pass.mean(), pass.variance(), settings, params, gradientViews);
+        return new Backprop(epsilonZ, maskGradient);
+    }
+
+    /**
+     * Whether the fast path's training pass runs as {@link FusedBatchNorm}'s two-pass kernels: with normalisation,
+     * the channels on axis 1, ReLU or the identity, and {@code z} readable in place. Otherwise the op chain runs
+     * (libnd4j's {@code batchnorm} and {@code batchnorm_bp}).
+     */
+    static boolean fused(INDArray z, Settings settings) {
+        return settings.batchNorm() && settings.channelAxis() == 1 && fusedKernels
+                && FusedBatchNorm.supportsActivation(settings.activation()) && FusedBatchNorm.supports(z);
+    }
+
+    /** On except inside {@link #withFusedKernels}, with which the tests run the op chain the kernels replace. */
+    private static volatile boolean fusedKernels = true;
+
+    /** Runs {@code body} with {@link FusedBatchNorm}'s kernels on or off (tests only; not thread-safe). */
+    static <T> T withFusedKernels(boolean on, java.util.function.Supplier<T> body) {
+        boolean before = fusedKernels;
+        fusedKernels = on;
+        try {
+            return body.get();
+        } finally {
+            fusedKernels = before;
+        }
     }
 
     /**

@@ -27,6 +27,10 @@ public class WidthMaskVertex extends ParameterlessVertex {
         requireInputs();
         INDArray x = inputs[0];
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape(), 'c');
+        if (fused(x, inputs[1], out)) {
+            FusedMasks.widthMaskForward(x, inputs[1], out);
+            return out;
+        }
         Nd4j.exec(new MulOp(x, broadcastable(inputs[1], x), out));
         return out;
     }
@@ -38,16 +42,25 @@ public class WidthMaskVertex extends ParameterlessVertex {
         INDArray mask = inputs[1];
         INDArray epsilonX = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                 epsilon.shape(), 'c');
-        Nd4j.exec(new MulOp(epsilon, broadcastable(mask, x), epsilonX));
         // dL/dmask[n, c] = sum over the positions of eps * x: one dot product per example and channel.
         INDArray epsilonMask = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, mask.dataType(),
                 mask.shape(), 'c');
+        if (fused(x, mask, epsilon, epsilonX, epsilonMask)) {
+            FusedMasks.widthMaskBackward(epsilon, x, mask, epsilonX, epsilonMask);
+            return new Pair<>(null, new INDArray[] {epsilonX, epsilonMask});
+        }
+        Nd4j.exec(new MulOp(epsilon, broadcastable(mask, x), epsilonX));
         if (x.rank() == 2) {
             Nd4j.exec(new MulOp(epsilon, x, epsilonMask));
         } else {
             ProductSums.sumOfProducts(epsilon, x, epsilonMask, format == CNN2DFormat.NHWC ? new int[] {1, 2} : new int[] {2, 3});
         }
         return new Pair<>(null, new INDArray[] {epsilonX, epsilonMask});
+    }
+
+    /** Whether {@link FusedMasks} takes the pass: channels on axis 1 (NCHW or {@code [N, C]}), arrays in place. */
+    private boolean fused(INDArray... arrays) {
+        return (arrays[0].rank() == 2 || format != CNN2DFormat.NHWC) && FusedMasks.applies(arrays);
     }
 
     /** The mask {@code [batch, C]} reshaped so it broadcasts over the stream's other axes. */
