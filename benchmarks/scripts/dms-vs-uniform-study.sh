@@ -8,16 +8,20 @@
 # 2. with --latency-target: measures the supernet's latency table under the timing lock (latency-table.json),
 # 3. trains every (method, budget, seed) cell that OUT_DIR does not hold yet, at the lowest CPU priority
 #    (a killed run continues where it stopped when started again with the same options),
-# 4. times every trained network at batch 1 under the machine's timing lock (flock /tmp/timing.lock) at normal
+#    (with --latency-target this step searches and trains the latency-budget networks, not their uniform partners),
+# 4. with --latency-target: matches each searched network's uniform partner by measured latency under the timing lock
+#    (match.json), then trains those partners at the lowest priority (nothing is timed in a niced process),
+# 5. times every trained network at batch 1 under the machine's timing lock (flock /tmp/timing.lock) at normal
 #    priority, printing the load before and after,
-# 5. writes OUT_DIR/report.md, report.json, accuracy-vs-flops.png and learning-curves.png.
+# 6. writes OUT_DIR/report.md, report.json, accuracy-vs-flops.png and learning-curves.png.
 # Options (defaults): --seeds 5 --epochs 10 --search-epochs 2 --budgets 0.5,0.25,0.125 --data DIR (embedded subset)
 # --train-per-class N --test-per-class N --batch 64 --width-multiplier 1.5 --compound-depth 0.5
 # --latency-target F,F (DMS with a latency budget of F times the base network's predicted latency, against the
 # uniform width of the same measured latency).
 # The full must-show run:
 #   benchmarks/scripts/dms-vs-uniform-study.sh bench-study --data /usr/share/datasets/fashion-mnist --seeds 5 --epochs 10
-# SKIP_LATENCY=1 leaves out the timing steps; OMP_NUM_THREADS limits ND4J's threads as usual.
+# SKIP_LATENCY=1 leaves out the timing of every trained network (step 5; the latency-budget run keeps its locked
+# steps 2 and 4); OMP_NUM_THREADS limits ND4J's threads as usual.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ $# -ge 1 ] || { echo "usage: $0 OUT_DIR [study options]" >&2; exit 2; }
@@ -41,10 +45,19 @@ locked() {
   flock /tmp/timing.lock bash -c "$(declare -f run); extension='$extension'; classpath='$classpath'; out='$out'; run \"\$@\"" run "$@"
   echo "load after timing: $(uptime)" >&2
 }
-case " $* " in *" --latency-target "*) [ -n "${SKIP_LATENCY:-}" ] || locked "$@" --profile-latency ;; esac
-start=$(date +%s)
-nice -n 19 bash -c "$(declare -f run); extension='$extension'; classpath='$classpath'; out='$out'; run \"\$@\"" run "$@"
-echo "training: $(( $(date +%s) - start )) s" >&2
+latency=""
+case " $* " in *" --latency-target "*) latency=1 ;; esac
+train() {
+  start=$(date +%s)
+  nice -n 19 bash -c "$(declare -f run); extension='$extension'; classpath='$classpath'; out='$out'; run \"\$@\"" run "$@"
+  echo "training: $(( $(date +%s) - start )) s" >&2
+}
+[ -z "$latency" ] || locked "$@" --profile-latency
+train "$@"
+if [ -n "$latency" ]; then
+  locked "$@" --profile-latency
+  train "$@"
+fi
 if [ -z "${SKIP_LATENCY:-}" ]; then
   locked "$@" --measure-latency
 fi

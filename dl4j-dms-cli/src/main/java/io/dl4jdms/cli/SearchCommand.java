@@ -54,6 +54,15 @@ final class SearchCommand implements Callable<Integer> {
             description = "Retraining epochs of the slim network and the baseline (default: ${DEFAULT-VALUE}).")
     int retrainEpochs = 3;
 
+    @Option(names = "--structure-iterations", paramLabel = "N",
+            description = "structure-only: iterations of the search, weights frozen (default: ${DEFAULT-VALUE}).")
+    int structureIterations = 300;
+
+    @Option(names = "--recalibration-batches", paramLabel = "N",
+            description = "structure-only: training minibatches on which the batch normalisation statistics of the pruned"
+                    + " network and of the baseline are re-estimated, no weight trained; 0: none (default: ${DEFAULT-VALUE}).")
+    int recalibrationBatches = 20;
+
     @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
@@ -83,7 +92,8 @@ final class SearchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("give --target-flops or --target-params, not both");
             }
             SearchSettings.Builder builder = SearchSettings.builder().pipeline(Pipeline.parse(pipeline)).out(out)
-                    .data(data.source()).dataOptions(data.options()).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed);
+                    .data(data.source()).dataOptions(data.options()).searchEpochs(epochs).retrainEpochs(retrainEpochs).seed(seed)
+                    .structureIterations(structureIterations).recalibrationBatches(recalibrationBatches);
             if (targetParams != null) {
                 builder.targetParams(targetParams);
             } else if (targetFlops != null) {
@@ -132,6 +142,11 @@ final class SearchCommand implements Callable<Integer> {
                         + outcome.slimTrainingEpochs + " epoch(s)", outcome.baselineTestAccuracy, outcome.baselineFlops,
                 outcome.baselineMethod, outcome.baselineTrainingEpochs == 0 ? "" : ", " + outcome.baselineTrainingEpochs
                         + " epoch(s)");
+        if (outcome.recalibrationBatches > 0) {
+            System.out.printf(Locale.ROOT, "batch normalisation re-estimated on %d minibatches for both; before: slim %.4f,"
+                    + " baseline %.4f%n", outcome.recalibrationBatches, outcome.slimTestAccuracyBeforeRecalibration,
+                    outcome.baselineTestAccuracyBeforeRecalibration);
+        }
         System.out.println("report: " + settings.out.resolve("report.html").toAbsolutePath());
         return 0;
     }

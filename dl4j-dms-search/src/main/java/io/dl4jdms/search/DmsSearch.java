@@ -14,6 +14,7 @@ import io.dl4jdms.listeners.TaylorImportanceListener;
 import io.dl4jdms.resource.PlainNetworkCounter;
 import io.dl4jdms.resource.ResourceKind;
 import io.dl4jdms.resource.ResourceModel;
+import io.dl4jdms.pipeline.BatchNormRecalibration;
 import io.dl4jdms.pipeline.PhaseTrainer;
 import io.dl4jdms.pipeline.PipelineSettings;
 import io.dl4jdms.pipeline.Provenance;
@@ -246,6 +247,10 @@ public final class DmsSearch {
                 + " hard-masked supernet %.2e", outcome.slimFlops, 100 * outcome.slimFlops / outcome.supernetFlops,
                 outcome.slimMaxAbsDiffVsHardMasked));
 
+        if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
+            outcome.recalibrationBatches = settings.recalibrationBatches;
+            outcome.slimTestAccuracyBeforeRecalibration = recalibrate(slim, data, "searched network");
+        }
         long retrainStart = System.nanoTime();
         ComputationGraph retrained;
         try {
@@ -304,6 +309,9 @@ public final class DmsSearch {
                     + " magnitude (%.1f%% of each width kept)%s", 100 * pruned.keptFraction,
                     settings.pipeline == Pipeline.PRETRAINED ? ", fine-tuned" : ", not retrained");
             baseline = SlimExporter.export(pretrained);
+            if (settings.pipeline == Pipeline.STRUCTURE_ONLY) {
+                outcome.baselineTestAccuracyBeforeRecalibration = recalibrate(baseline, data, "baseline");
+            }
         }
         outcome.baselineTrainingEpochs = settings.pipeline == Pipeline.STRUCTURE_ONLY ? 0 : settings.retrainEpochs;
         if (outcome.baselineTrainingEpochs > 0) {
@@ -383,6 +391,25 @@ public final class DmsSearch {
         state.searchSeconds = clock.getAsDouble();
         state.phase = "done";
         checkpoint.save(supernet, state);
+    }
+
+    /**
+     * The structure-only pipeline's repair of a network pruned without retraining: re-estimates its batch normalisation
+     * statistics on the settings' number of training minibatches ({@link BatchNormRecalibration}; the same minibatches
+     * for the searched network and the baseline), no weight trained. Returns the test accuracy before, or NaN when the
+     * settings ask for no recalibration.
+     */
+    private double recalibrate(ComputationGraph net, SearchData data, String what) {
+        if (settings.recalibrationBatches == 0) {
+            return Double.NaN;
+        }
+        double before = PhaseTrainer.accuracy(net, data);
+        int layers = BatchNormRecalibration.recalibrate(net, data.train(settings.batchSize, settings.seed),
+                settings.recalibrationBatches);
+        log.accept(String.format(Locale.ROOT, "%s: batch normalisation statistics of %d layer(s) re-estimated on %d"
+                + " training minibatches (no weight trained), test accuracy %.4f before", what, layers,
+                settings.recalibrationBatches, before));
+        return before;
     }
 
     /** Retrains the slim network as the pipeline says; returns the network to evaluate and save. */

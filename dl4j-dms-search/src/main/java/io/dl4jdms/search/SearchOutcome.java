@@ -64,6 +64,15 @@ public final class SearchOutcome {
     public String slimTraining;
     /** Training epochs of the slim network after the export (0: none). */
     public int slimTrainingEpochs;
+    /**
+     * Structure-only pipeline: the training minibatches on which the batch normalisation statistics of the slim network
+     * and of the baseline were re-estimated before evaluation (0: none, and for the other pipelines).
+     */
+    public int recalibrationBatches;
+    /** The slim network's test accuracy before that recalibration (NaN without one). */
+    public double slimTestAccuracyBeforeRecalibration = Double.NaN;
+    /** The baseline's test accuracy before that recalibration (NaN without one). */
+    public double baselineTestAccuracyBeforeRecalibration = Double.NaN;
     /** Test accuracy of the pretrained, unpruned network (pretrained pipelines; NaN for scratch). */
     public double pretrainedTestAccuracy = Double.NaN;
     public double searchSeconds;

@@ -24,6 +24,11 @@ public final class SearchSettings implements PipelineSettings {
     public final int retrainEpochs;
     public final int pretrainEpochs;
     public final int structureIterations;
+    /**
+     * Structure-only pipeline: training minibatches on which the batch normalisation of the pruned network and of its
+     * baseline is re-estimated before they are evaluated (no weight trained); 0 for none.
+     */
+    public final int recalibrationBatches;
     public final int batchSize;
     public final long seed;
     public final double widthMultiplier;
@@ -43,6 +48,7 @@ public final class SearchSettings implements PipelineSettings {
         this.retrainEpochs = b.retrainEpochs;
         this.pretrainEpochs = b.pretrainEpochs;
         this.structureIterations = b.structureIterations;
+        this.recalibrationBatches = b.recalibrationBatches;
         this.batchSize = b.batchSize;
         this.seed = b.seed;
         this.widthMultiplier = b.widthMultiplier;
@@ -94,6 +100,9 @@ public final class SearchSettings implements PipelineSettings {
         m.put("retrainEpochs", retrainEpochs);
         m.put("pretrainEpochs", pretrainEpochs);
         m.put("structureIterations", structureIterations);
+        if (pipeline == Pipeline.STRUCTURE_ONLY) {
+            m.put("recalibrationBatches", recalibrationBatches);
+        }
         m.put("batchSize", batchSize);
         m.put("seed", seed);
         m.put("widthMultiplier", widthMultiplier);
@@ -156,6 +165,7 @@ public final class SearchSettings implements PipelineSettings {
         private int retrainEpochs = 3;
         private int pretrainEpochs = 2;
         private int structureIterations = 300;
+        private int recalibrationBatches = 20;
         private int batchSize = 64;
         private long seed = 42;
         private double widthMultiplier = 1.5;
@@ -205,6 +215,15 @@ public final class SearchSettings implements PipelineSettings {
         /** Iterations of the structure-only search. */
         public Builder structureIterations(int iterations) {
             this.structureIterations = iterations;
+            return this;
+        }
+
+        /**
+         * Structure-only pipeline: minibatches on which the batch normalisation statistics of the pruned network and
+         * of the uniformly pruned baseline are re-estimated (no weight trained), 0 for none; default 20.
+         */
+        public Builder recalibrationBatches(int batches) {
+            this.recalibrationBatches = batches;
             return this;
         }
 
@@ -267,6 +286,9 @@ public final class SearchSettings implements PipelineSettings {
             positive("pretrain epochs", pretrainEpochs);
             positive("structure iterations", structureIterations);
             positive("batch size", batchSize);
+            if (recalibrationBatches < 0) {
+                throw new IllegalArgumentException("recalibration batches must be at least 0, got " + recalibrationBatches);
+            }
             if (!(widthMultiplier > 0) || Double.isInfinite(widthMultiplier)) {
                 throw new IllegalArgumentException("width multiplier must be positive, got " + widthMultiplier);
             }

@@ -193,16 +193,28 @@ class DmsSearchTest {
         io.dl4jdms.resource.ResourceModel model = io.dl4jdms.resource.ResourceModel.of(pretrained, data.inputType());
         UniformPruning.prune(pretrained, model, o.slimFlops, DmsSearch.BUDGET_TOLERANCE);
         ComputationGraph pruned = io.dl4jdms.export.SlimExporter.export(pretrained);
-        assertEquals(o.baselineTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(pruned, data), 0,
+        assertEquals(o.baselineTestAccuracyBeforeRecalibration, io.dl4jdms.pipeline.PhaseTrainer.accuracy(pruned, data), 0,
                 "the baseline is the pretrained network pruned, untrained");
+        // both sides get the same batch-norm recalibration on the same minibatches, and nothing else
+        assertEquals(settings.recalibrationBatches, o.recalibrationBatches);
+        assertTrue(io.dl4jdms.pipeline.BatchNormRecalibration.recalibrate(pruned, data.train(32, 5),
+                settings.recalibrationBatches) > 0);
+        assertEquals(o.baselineTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(pruned, data), 0,
+                "the baseline is the pretrained network pruned, its normalisation re-estimated, untrained");
         ComputationGraph slim = ModelSerializer.restoreComputationGraph(out.resolve("slim-model.zip").toFile());
         assertEquals(o.slimTestAccuracy, io.dl4jdms.pipeline.PhaseTrainer.accuracy(slim, data), 0);
+        assertTrue(o.slimTestAccuracyBeforeRecalibration >= 0 && o.slimTestAccuracyBeforeRecalibration <= 1,
+                "slim before recalibration " + o.slimTestAccuracyBeforeRecalibration);
 
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertEquals(0, summary.path("baseline").path("trainingEpochs").asInt(-1));
         assertEquals("none", summary.path("slim").path("training").asText());
         assertTrue(summary.path("baseline").path("method").asText().contains("not retrained"), summary.toString());
         assertEquals(o.pretrainedTestAccuracy, summary.path("pretrained").path("testAccuracy").asDouble(), 0);
+        assertEquals(o.baselineTestAccuracyBeforeRecalibration,
+                summary.path("baseline").path("testAccuracyBeforeRecalibration").asDouble(), 0);
+        assertEquals(o.slimTestAccuracyBeforeRecalibration,
+                summary.path("slim").path("testAccuracyBeforeRecalibration").asDouble(), 0);
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("pretrained network, unpruned") && html.contains("not retrained"), html);
     }

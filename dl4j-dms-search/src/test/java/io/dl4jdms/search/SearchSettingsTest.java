@@ -34,6 +34,18 @@ class SearchSettingsTest {
         rejects(SearchSettings.builder().batchSize(-3), "batch size", "-3");
         rejects(SearchSettings.builder().widthMultiplier(Double.NaN), "width multiplier", "NaN");
         rejects(SearchSettings.builder().resourceWeight(0), "resource weight");
+        rejects(SearchSettings.builder().recalibrationBatches(-1), "recalibration batches", "-1");
+    }
+
+    @Test
+    void theRecalibrationIsASettingOfTheStructureOnlyPipelineOnly() {
+        SearchSettings structureOnly = SearchSettings.builder().pipeline(Pipeline.STRUCTURE_ONLY).build();
+        assertEquals(20, structureOnly.recalibrationBatches);
+        assertEquals(20, structureOnly.toMap().get("recalibrationBatches"));
+        assertEquals(0, SearchSettings.builder().pipeline(Pipeline.STRUCTURE_ONLY).recalibrationBatches(0).build()
+                .toMap().get("recalibrationBatches"));
+        assertFalse(SearchSettings.builder().pipeline(Pipeline.PRETRAINED).build().toMap()
+                .containsKey("recalibrationBatches"), "the pipelines that retrain do not recalibrate");
     }
 
     @Test

@@ -48,8 +48,9 @@ import java.util.function.Consumer;
  *
  * <p>Modes: (default) train the missing cells, then write the report; {@code --measure-latency}: time every trained
  * network at batch 1, interleaved, into {@code OUT/latency.json} (run it alone, as a timing run), then write the
- * report; {@code --profile-latency}: measure the supernet's latency table the latency-budget run searches with (a
- * timing run too); {@code --report}: only write the report ({@link StudyReport}).
+ * report; {@code --profile-latency}: measure the supernet's latency table the latency-budget run searches with and
+ * match the uniform partner of every finished latency-budget search by measured latency (a timing run too, before and
+ * again after the training: {@link LatencyRun}); {@code --report}: only write the report ({@link StudyReport}).
  *
  * <p>Options: {@code --out DIR} (required), {@code --seeds N} (5; seeds 1..N), {@code --seed-list S,S} (these seeds instead: several processes
  * can share one study directory when each trains its own seeds or methods), {@code --methods M,M} (a part of
@@ -203,7 +204,7 @@ public final class DmsVsUniformStudy {
         switch (options.mode) {
             case "measure-latency" -> measureLatency(data);
             case "profile-latency" -> {
-                LatencyRun.profile(options, data, log);
+                new LatencyRun(this, data).profile();
                 return;
             }
             case "report" -> { }

@@ -23,6 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -39,12 +40,25 @@ import java.util.Locale;
  * the iterations and depth frozen from there, then {@link BudgetFit} to 1% and {@link SlimExporter}. The target is
  * {@code F} times the base network's latency as the same table predicts it. The uniform network is the width whose
  * measured batch-1 latency comes closest to the searched network's measured latency (bisection on the ratio of the
- * two, timed interleaved). Measurements run inside the training process: under load they are noisy (see the report).
+ * two, timed interleaved).
+ *
+ * <p>Nothing is timed in the training process (it runs at the lowest priority beside other work, where a batch-1 time
+ * means little): the table and the matching are timing runs of their own, {@link #profile()} ({@code
+ * --profile-latency}, run alone under the timing lock). The training step searches, writes the searched configuration
+ * ({@code searched.json} in the {@code dms-latency} cell) and trains the searched network; the next {@code
+ * --profile-latency} matches the uniform width to it ({@code match.json} in the {@code width-latency} cell); the
+ * training step after that trains the uniform network. The study script runs these steps in that order.
  */
 final class LatencyRun {
 
     private static final int BISECTION_STEPS = 10;
     static final String TABLE = "latency-table.json";
+    /** In a {@code dms-latency} cell: the searched network's configuration, written when its search ends. */
+    static final String SEARCHED = "searched.json";
+    /** In a {@code dms-latency} cell: the cell as the search left it, before its training. */
+    static final String SEARCH = "search.json";
+    /** In a {@code width-latency} cell: the uniform width matched to the searched network under the timing lock. */
+    static final String MATCH = "match.json";
 
     private final DmsVsUniformStudy study;
     private final SearchData data;
@@ -60,18 +74,54 @@ final class LatencyRun {
             for (double target : o.latencyTargets) {
                 Path dmsDir = study.cellDir("dms-latency", target, seed);
                 Path uniformDir = study.cellDir("width-latency", target, seed);
-                if (Files.exists(dmsDir.resolve("cell.json")) && Files.exists(uniformDir.resolve("cell.json"))) {
-                    continue;
+                if (!Files.exists(dmsDir.resolve("cell.json"))) {
+                    searchAndTrain(target, seed, dmsDir);
                 }
-                runPair(target, seed, dmsDir, uniformDir);
+                if (!Files.exists(uniformDir.resolve("cell.json"))) {
+                    trainUniform(target, seed, dmsDir, uniformDir);
+                }
             }
         }
     }
 
-    private void runPair(double fraction, long seed, Path dmsDir, Path uniformDir) throws IOException {
-        DmsVsUniformStudy.Options o = study.options();
+    /** Searches (unless the searched configuration is already saved), saves the configuration, trains the network. */
+    private void searchAndTrain(double fraction, long seed, Path dmsDir) throws IOException {
         Files.createDirectories(dmsDir);
-        Files.createDirectories(uniformDir);
+        Path pending = dmsDir.resolve(SEARCH);
+        if (!Files.exists(pending) || !Files.exists(dmsDir.resolve(SEARCHED))) {
+            CellResult dms = search(fraction, seed, dmsDir);
+            DmsVsUniformStudy.writeAtomically(pending, dms);
+        }
+        CellResult dms = DmsVsUniformStudy.JSON.readValue(pending.toFile(), CellResult.class);
+        study.train(data, searched(dmsDir), seed, dms, dmsDir);
+    }
+
+    /** Trains the uniform network of the latency budget if {@link #profile()} has matched its width, else says so. */
+    private void trainUniform(double fraction, long seed, Path dmsDir, Path uniformDir) throws IOException {
+        Path matchFile = uniformDir.resolve(MATCH);
+        if (!Files.exists(matchFile)) {
+            study.log().accept(String.format(Locale.ROOT, "latency target %.3f seed %d: the uniform network is not matched"
+                    + " to the searched one yet; run --profile-latency (a timing run, under the lock), then train again",
+                    fraction, seed));
+            return;
+        }
+        Match match = DmsVsUniformStudy.JSON.readValue(matchFile.toFile(), Match.class);
+        CellResult dms = DmsVsUniformStudy.JSON.readValue(dmsDir.resolve(SEARCH).toFile(), CellResult.class);
+        ComputationGraphConfiguration conf = StudyNetworks.plain(data, match.width, 1.0, seed);
+        CellResult width = cell("width-latency", fraction, seed, dms.targetLatencyMs, dms.targetFlops);
+        width.widthMultiplier = match.width;
+        width.depthMultiplier = 1.0;
+        width.search.put("measuredMs", match.uniformMs);
+        width.search.put("searchedMeasuredMs", match.searchedMs);
+        width.search.put("measuredOverSearched", match.uniformMs / match.searchedMs);
+        width.search.put("matchLoadBefore", match.loadBefore);
+        width.search.put("matchLoadAfter", match.loadAfter);
+        study.train(data, conf, seed, width, uniformDir);
+    }
+
+    /** The DMS search with a latency budget; writes {@code searched.json}, returns the cell before its training. */
+    private CellResult search(double fraction, long seed, Path dmsDir) throws IOException {
+        DmsVsUniformStudy.Options o = study.options();
         ComputationGraph supernet = supernet(data, o, seed);
         ResourceModel model = ResourceModel.of(supernet, data.inputType());
         ResourceModel timed = model.withLatency(table());
@@ -105,12 +155,9 @@ final class LatencyRun {
         double searchedMs = timed.evaluate(ResourceKind.LATENCY).value();
         ComputationGraphConfiguration searched = SlimExporter.export(supernet).getConfiguration();
         double searchSeconds = (System.nanoTime() - start) / 1e9;
-
-        LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(10).repeats(30).build();
-        ComputationGraph searchedNet = fresh(searched);
-        StudyNetworks.Scaled uniform = matchLatency(searchedNet, seed, profiler);
-        double[] ms = profiler.wholeNetworkTimes(List.of(searchedNet, fresh(uniform.configuration())),
-                List.of(input(), input()));
+        Path tmp = dmsDir.resolve(SEARCHED + ".tmp");
+        Files.writeString(tmp, searched.toJson());
+        Files.move(tmp, dmsDir.resolve(SEARCHED), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
         CellResult dms = cell("dms-latency", fraction, seed, targetMs, StudyNetworks.flops(searched, data));
         dms.searchSeconds = searchSeconds;
@@ -119,21 +166,23 @@ final class LatencyRun {
         dms.search.put("searchEndPredictedMs", searchEndMs);
         dms.search.put("budgetFitRemoved", fit.removed.size());
         dms.search.put("searchedPredictedMs", searchedMs);
-        dms.search.put("measuredMs", ms[0]);
-        CellResult width = cell("width-latency", fraction, seed, targetMs, dms.targetFlops);
-        width.widthMultiplier = uniform.width();
-        width.depthMultiplier = 1.0;
-        width.search.put("measuredMs", ms[1]);
-        width.search.put("measuredOverSearched", ms[1] / ms[0]);
         study.log().accept(String.format(Locale.ROOT, "latency target %.3f seed %d: target %.3f ms (predicted), searched"
-                        + " %.3f predicted / %.3f measured ms, uniform width %.3f measured %.3f ms", fraction, seed, targetMs,
-                searchedMs, ms[0], uniform.width(), ms[1]));
-        if (!Files.exists(dmsDir.resolve("cell.json"))) {
-            study.train(data, searched, seed, dms, dmsDir);
-        }
-        if (!Files.exists(uniformDir.resolve("cell.json"))) {
-            study.train(data, uniform.configuration(), seed, width, uniformDir);
-        }
+                + " %.3f ms predicted", fraction, seed, targetMs, searchedMs));
+        return dms;
+    }
+
+    private static ComputationGraphConfiguration searched(Path dmsDir) throws IOException {
+        return ComputationGraphConfiguration.fromJson(Files.readString(dmsDir.resolve(SEARCHED)));
+    }
+
+    /** The uniform width matched to a searched network in {@link #profile()}: {@code match.json}. */
+    static final class Match {
+        public double width;
+        /** Batch-1 milliseconds of the searched and of the uniform network, timed interleaved after the matching. */
+        public double searchedMs;
+        public double uniformMs;
+        public String loadBefore;
+        public String loadAfter;
     }
 
     private static ComputationGraph supernet(SearchData data, DmsVsUniformStudy.Options o, long seed) {
@@ -144,28 +193,59 @@ final class LatencyRun {
     }
 
     /**
-     * Measures the supernet's per-channel latency table at batch 1 into {@code latency-table.json} (a timing run: the
-     * script runs it alone under the timing lock before the training); kept when present.
+     * The latency-budget run's timing step ({@code --profile-latency}; the script runs it alone under the timing lock):
+     * measures the supernet's per-channel latency table at batch 1 into {@code latency-table.json} (kept when present),
+     * then matches a uniform width to every searched network that has none yet ({@code match.json}).
      */
-    static void profile(DmsVsUniformStudy.Options o, SearchData data, java.util.function.Consumer<String> log)
-            throws IOException {
+    void profile() throws IOException {
+        DmsVsUniformStudy.Options o = study.options();
         Path file = o.out.resolve(TABLE);
+        java.util.function.Consumer<String> log = study.log();
         if (Files.exists(file)) {
             log.accept(file + " exists, not measured again");
-            return;
+        } else {
+            log.accept("measuring the per-channel latency table (batch 1) of the supernet; load "
+                    + DmsVsUniformStudy.loadAverage());
+            ChannelLatencyTable table = LatencyProfiler.builder().batchSize(1).points(3).build()
+                    .profile(ResourceModel.of(supernet(data, o, 1), data.inputType()));
+            table.write(file.toFile());
+            log.accept("load after measuring: " + DmsVsUniformStudy.loadAverage());
         }
-        log.accept("measuring the per-channel latency table (batch 1) of the supernet; load " + DmsVsUniformStudy.loadAverage());
-        ChannelLatencyTable table = LatencyProfiler.builder().batchSize(1).points(3).build()
-                .profile(ResourceModel.of(supernet(data, o, 1), data.inputType()));
-        table.write(file.toFile());
-        log.accept("load after measuring: " + DmsVsUniformStudy.loadAverage());
+        for (long seed : o.seedList()) {
+            for (double target : o.latencyTargets) {
+                Path dmsDir = study.cellDir("dms-latency", target, seed);
+                Path matchFile = study.cellDir("width-latency", target, seed).resolve(MATCH);
+                if (Files.exists(dmsDir.resolve(SEARCHED)) && !Files.exists(matchFile)) {
+                    match(target, seed, searched(dmsDir), matchFile);
+                }
+            }
+        }
+    }
+
+    /** Finds the uniform width of the searched network's measured latency and writes {@code match.json}. */
+    private void match(double fraction, long seed, ComputationGraphConfiguration searched, Path matchFile)
+            throws IOException {
+        Match match = new Match();
+        match.loadBefore = DmsVsUniformStudy.loadAverage();
+        LatencyProfiler profiler = LatencyProfiler.builder().batchSize(1).warmup(10).repeats(30).build();
+        ComputationGraph searchedNet = fresh(searched);
+        StudyNetworks.Scaled uniform = matchLatency(searchedNet, seed, profiler);
+        double[] ms = profiler.wholeNetworkTimes(List.of(searchedNet, fresh(uniform.configuration())),
+                List.of(input(), input()));
+        match.width = uniform.width();
+        match.searchedMs = ms[0];
+        match.uniformMs = ms[1];
+        match.loadAfter = DmsVsUniformStudy.loadAverage();
+        Files.createDirectories(matchFile.getParent());
+        DmsVsUniformStudy.writeAtomically(matchFile, match);
+        study.log().accept(String.format(Locale.ROOT, "latency target %.3f seed %d: searched network %.3f ms measured,"
+                + " uniform width %.3f %.3f ms (load %s)", fraction, seed, ms[0], uniform.width(), ms[1], match.loadAfter));
     }
 
     private ChannelLatencyTable table() throws IOException {
         Path file = study.options().out.resolve(TABLE);
         if (!Files.exists(file)) {
-            study.log().accept("no " + file + " (--profile-latency): measuring it inside the training process");
-            profile(study.options(), data, study.log());
+            throw new IllegalStateException("no " + file + ": run --profile-latency first (a timing run, under the lock)");
         }
         return ChannelLatencyTable.read(file.toFile());
     }

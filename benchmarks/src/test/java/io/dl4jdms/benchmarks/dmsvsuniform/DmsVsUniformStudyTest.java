@@ -100,6 +100,42 @@ class DmsVsUniformStudyTest {
         assertTrue(e.getMessage().contains("study.json"), e.getMessage());
     }
 
+    /**
+     * The latency-budget run times nothing in the training step: the first training searches and trains the searched
+     * network only; --profile-latency (the locked step) matches the uniform width to it; the next training trains that.
+     */
+    @Test
+    void theLatencyRunMatchesTheUniformNetworkInTheProfilingStepNotInTheTraining(@TempDir Path out) throws Exception {
+        String[] args = {"--out", out.toString(), "--seeds", "1", "--epochs", "1", "--search-epochs", "1",
+                "--budgets", "0.25", "--methods", "width", "--train-per-class", "10", "--test-per-class", "5",
+                "--batch", "32", "--latency-target", "0.9"};
+        List<String> log = new ArrayList<>();
+        Path dms = out.resolve("cells").resolve("dms-latency_b0.900_s1");
+        Path uniform = out.resolve("cells").resolve("width-latency_b0.900_s1");
+        String[] profile = java.util.Arrays.copyOf(args, args.length + 1);
+        profile[args.length] = "--profile-latency";
+
+        new DmsVsUniformStudy(DmsVsUniformStudy.Options.parse(profile), log::add).run();
+        assertTrue(Files.size(out.resolve(LatencyRun.TABLE)) > 0);
+        assertFalse(Files.exists(uniform.resolve(LatencyRun.MATCH)), "nothing searched yet, nothing to match");
+
+        new DmsVsUniformStudy(DmsVsUniformStudy.Options.parse(args), log::add).run();
+        assertTrue(Files.exists(dms.resolve("cell.json")) && Files.exists(dms.resolve(LatencyRun.SEARCHED)));
+        assertFalse(Files.exists(uniform.resolve("cell.json")), "the uniform partner waits for its matching");
+        assertTrue(log.stream().anyMatch(l -> l.contains("not matched")), log.toString());
+
+        new DmsVsUniformStudy(DmsVsUniformStudy.Options.parse(profile), log::add).run();
+        LatencyRun.Match match = DmsVsUniformStudy.JSON.readValue(uniform.resolve(LatencyRun.MATCH).toFile(),
+                LatencyRun.Match.class);
+        assertTrue(match.width > 0 && match.searchedMs > 0 && match.uniformMs > 0, "match " + match.width);
+
+        new DmsVsUniformStudy(DmsVsUniformStudy.Options.parse(args), log::add).run();
+        CellResult width = DmsVsUniformStudy.JSON.readValue(uniform.resolve("cell.json").toFile(), CellResult.class);
+        assertEquals(match.width, width.widthMultiplier, 0);
+        assertEquals("latency", width.budgetKind);
+        assertEquals(match.uniformMs, ((Number) width.search.get("measuredMs")).doubleValue(), 0);
+    }
+
     @Test
     void theComparisonPairsTheSearchedNetworkWithTheBetterUniformMethodOnCommonSeeds() {
         java.util.Map<String, StudyReport.Group> groups = new java.util.LinkedHashMap<>();
