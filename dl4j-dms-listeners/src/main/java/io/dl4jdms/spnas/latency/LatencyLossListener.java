@@ -34,9 +34,11 @@ import java.util.Map;
  *       The thresholds' updater (Adam) normalises each threshold's gradient, so a larger {@code lambda} does not
  *       move the thresholds faster; it tips the balance against the task loss's gradient, threshold by threshold,
  *       so the candidates whose accuracy matters least go first, until the target is reached.</li>
- *   <li>Hold ({@link Builder#hold}): once the hard choices reach the target, an update that would take them
- *       above it is taken back, so the search ends at or below the target; below it, the thresholds follow the
- *       task loss (switching candidates back on while the latency allows).</li>
+ *   <li>Hold ({@link Builder#hold}): an update that starts with the hard choices at or below the target and would
+ *       take them above it is taken back, so the search ends at or below the target; below it, the thresholds
+ *       follow the task loss (switching candidates back on while the latency allows). An update that starts above
+ *       the target is never taken back: the weights' training moves the norms, and with them the hard choices,
+ *       above the target now and then, and the thresholds must then follow the latency loss back.</li>
  *   <li>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
  *       multiplied by the batch size first, so {@code lambda} weighs against the mean task loss.</li>
  * </ul>
@@ -96,8 +98,14 @@ public final class LatencyLossListener extends BaseTrainingListener {
         double r = estimate.ms();
         currentMs = r;
         if (searching && hold && targetMs > 0) {
-            reached |= model.predictMs(LatencyModel.choices(network)) <= targetMs;
-            beforeUpdate = reached ? snapshot(operators) : null;
+            // Only an update that starts at or below the target is held there. After the target was reached, the
+            // weights' updates move the norms the thresholds are compared with and can switch candidates back on;
+            // from above the target the thresholds must be free to come back, at most a learning rate per step.
+            // (Holding from "reached" on took back every one of those steps: the thresholds froze above the target
+            // for the rest of the search while lambda kept growing.)
+            boolean within = model.predictMs(LatencyModel.choices(network)) <= targetMs;
+            reached |= within;
+            beforeUpdate = within ? snapshot(operators) : null;
         }
         double aim = targetMs * (1 - targetMargin);
         boolean above = targetMs <= 0 || r > aim;
@@ -119,8 +127,8 @@ public final class LatencyLossListener extends BaseTrainingListener {
     }
 
     /**
-     * With {@link Builder#hold}: once the target has been reached, an update whose hard choices predict more than
-     * the target is taken back (the thresholds return to where they were before it), so the search stays at or
+     * With {@link Builder#hold}: an update that started at or below the target and whose hard choices predict more
+     * than the target is taken back (the thresholds return to where they were before it), so the search stays at or
      * below the target and spends the latency left below it where the task loss's gradient asks for it.
      */
     @Override
@@ -186,7 +194,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         reverted = p.reverted;
     }
 
-    /** Whether the search has reached the target (held there from then on with {@link Builder#hold}). */
+    /** Whether the hard choices have been at or below the target at the start of an iteration of the search. */
     public boolean reached() {
         return reached;
     }
@@ -322,8 +330,9 @@ public final class LatencyLossListener extends BaseTrainingListener {
         }
 
         /**
-         * With a target: once the hard choices reach it, updates that would take them above it are taken back
-         * (default true). Without it the search keeps crossing the target both ways, and where it ends is chance.
+         * With a target: an update that starts at or below it and would take the hard choices above it is taken
+         * back (default true); updates that start above it are kept. Without it the search keeps crossing the
+         * target both ways, and where it ends is chance.
          */
         public Builder hold(boolean hold) {
             this.hold = hold;
