@@ -25,7 +25,7 @@ import java.util.Map;
  *   <li>{@code lambda} is 0 during the first {@code warmupIterations} (the paper warms the weights up before
  *       the architecture is searched).</li>
  *   <li>Threshold start ({@link Builder#thresholdStart}): when the warm-up ends, every threshold is placed at
- *       {@code (1 - margin)} times its norm. During the warm-up the task loss pushes the thresholds down (every
+ *       {@code (1 - margin)} times its norm (the skip gates further away: {@link Builder#skipThresholdStart}). During the warm-up the task loss pushes the thresholds down (every
  *       shell helps an untrained network), far from the norms they must reach to switch anything off; from
  *       {@code (1 - margin) ||w||} the search decides within a few dozen steps.</li>
  *   <li>Weight schedule ({@link Builder#weightGrowth}): with a target, {@code lambda} is a multiplier of the
@@ -55,6 +55,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
     private final double targetMs;
     private final long warmupIterations;
     private final double thresholdStart;
+    private final double skipThresholdStart;
     private final double weightGrowth;
     private final double targetMargin;
 
@@ -74,6 +75,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         this.targetMs = b.targetMs;
         this.warmupIterations = b.warmupIterations;
         this.thresholdStart = b.thresholdStart;
+        this.skipThresholdStart = b.skipThresholdStart;
         this.weightGrowth = b.weightGrowth;
         this.targetMargin = b.targetMargin;
         this.hold = b.hold;
@@ -91,7 +93,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         if (searching && !placed) {
             placed = true;
             if (thresholdStart > 0) {
-                operators.forEach(op -> placeThresholds(op, 1 - thresholdStart));
+                operators.forEach(op -> placeThresholds(op, 1 - thresholdStart, 1 - skipThresholdStart));
             }
         }
         LatencyModel.Estimate estimate = model.evaluate(operators);
@@ -204,23 +206,28 @@ public final class LatencyLossListener extends BaseTrainingListener {
         return reverted;
     }
 
-    /** Sets every threshold of the layer to {@code fraction} times the norm it is compared with. */
-    private static void placeThresholds(SuperkernelOperator op, double fraction) {
+    /**
+     * Sets every threshold of the layer to {@code fraction} times the norm it is compared with, the skip gate (the
+     * first expansion threshold of a layer that can be skipped) to {@code skipFraction} times its norm.
+     */
+    private static void placeThresholds(SuperkernelOperator op, double fraction, double skipFraction) {
         if (!(op instanceof Layer)) {
             return;
         }
         Layer layer = (Layer) op;
-        place(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators().norms(), fraction);
-        place(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators().norms(), fraction);
+        place(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators().norms(), fraction,
+                fraction);
+        place(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators().norms(),
+                op.searchSpace().skippable() ? skipFraction : fraction, fraction);
     }
 
-    private static void place(Layer layer, String key, double[] norms, double fraction) {
+    private static void place(Layer layer, String key, double[] norms, double firstFraction, double fraction) {
         if (norms.length == 0 || !layer.paramTable().containsKey(key)) {
             return;
         }
         INDArray thresholds = layer.getParam(key);
         for (int i = 0; i < norms.length; i++) {
-            thresholds.putScalar(i, fraction * norms[i]);
+            thresholds.putScalar(i, (i == 0 ? firstFraction : fraction) * norms[i]);
         }
     }
 
@@ -265,6 +272,11 @@ public final class LatencyLossListener extends BaseTrainingListener {
         public static final double DEFAULT_WEIGHT = 0.05;
         /** Default threshold start margin: thresholds at 90% of their norms when the search begins. */
         public static final double DEFAULT_THRESHOLD_START = 0.1;
+        /**
+         * Default start margin of the skip gates: at 60% of their norms when the search begins (see
+         * {@link #skipThresholdStart}).
+         */
+        public static final double DEFAULT_SKIP_THRESHOLD_START = 0.4;
         /** Default growth of {@code lambda} per iteration above the target. */
         public static final double DEFAULT_WEIGHT_GROWTH = 0.02;
         /** Default margin: the hinge aims 2% below the target. */
@@ -275,6 +287,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         private double targetMs = 0.0;
         private long warmupIterations = 0;
         private double thresholdStart = DEFAULT_THRESHOLD_START;
+        private double skipThresholdStart = DEFAULT_SKIP_THRESHOLD_START;
         private double weightGrowth = DEFAULT_WEIGHT_GROWTH;
         private double targetMargin = DEFAULT_TARGET_MARGIN;
         private boolean hold = true;
@@ -307,6 +320,23 @@ public final class LatencyLossListener extends BaseTrainingListener {
          */
         public Builder thresholdStart(double margin) {
             this.thresholdStart = margin;
+            return this;
+        }
+
+        /**
+         * The start margin of the skip gates (the first expansion threshold of a block that can be skipped), used
+         * with {@link #thresholdStart} when the warm-up ends: they are placed at {@code (1 - margin)} times their
+         * norms. Default {@value #DEFAULT_SKIP_THRESHOLD_START}, four times the distance of the other thresholds.
+         * Why: the latency gradient on a skip gate is the whole block's time, on an expansion gate only the
+         * difference between two ratios, and each threshold's Adam moves it by about the learning rate per step
+         * whatever the size of its gradient. From the same start the skip gates win the race: a default batch-16
+         * search skipped three blocks in its first two epochs, kept 7x7 e6 everywhere else and ended 12% below its
+         * target (a skipped block cannot come back in a step that fits the latency left). Further away, the finer
+         * decisions (kernel size, expansion ratio) come first and a block is skipped only where they are not
+         * enough. 0 places the skip gates like every other threshold.
+         */
+        public Builder skipThresholdStart(double margin) {
+            this.skipThresholdStart = margin;
             return this;
         }
 
@@ -356,6 +386,10 @@ public final class LatencyLossListener extends BaseTrainingListener {
             if (!(thresholdStart >= 0 && thresholdStart < 1)) {
                 throw new IllegalArgumentException("LatencyLossListener: thresholdStart must be in [0, 1), got "
                         + thresholdStart);
+            }
+            if (!(skipThresholdStart >= 0 && skipThresholdStart < 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: skipThresholdStart must be in [0, 1), got "
+                        + skipThresholdStart);
             }
             if (!(weightGrowth >= 0 && weightGrowth <= 1)) {
                 throw new IllegalArgumentException("LatencyLossListener: weightGrowth must be in [0, 1], got "
