@@ -32,7 +32,7 @@ final class SpnasCommand implements Callable<Integer> {
     Path out = Path.of("dms-spnas-out");
 
     @Option(names = "--target-latency-ms", paramLabel = "MS",
-            description = "Latency target in ms (one image, inference), > 0.")
+            description = "Latency target in ms (one call in inference on --latency-batch images), > 0.")
     Double targetMs;
 
     @Option(names = "--target-latency", paramLabel = "F",
@@ -70,7 +70,9 @@ final class SpnasCommand implements Callable<Integer> {
     int profileWarmup = DEFAULTS.profileWarmup();
 
     @Option(names = "--latency-batch", paramLabel = "N",
-            description = "Images per call the latency is timed at (default: ${DEFAULT-VALUE}, one request).")
+            description = "Images per call the latency is timed at (default: ${DEFAULT-VALUE}; with 1, one "
+                    + "request, the search can only skip blocks: kernel size and expansion ratio cost next to "
+                    + "nothing at batch 1 on DL4J's CPU backend).")
     int latencyBatch = SinglePathSearch.Settings.DEFAULT_LATENCY_BATCH;
 
     /** Timed runs per candidate; hidden, for quick runs such as the tests. */

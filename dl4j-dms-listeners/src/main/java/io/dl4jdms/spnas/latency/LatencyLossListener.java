@@ -25,7 +25,7 @@ import java.util.Map;
  *   <li>{@code lambda} is 0 during the first {@code warmupIterations} (the paper warms the weights up before
  *       the architecture is searched).</li>
  *   <li>Threshold start ({@link Builder#thresholdStart}): when the warm-up ends, every threshold is placed at
- *       {@code (1 - margin)} times its norm. During the warm-up the task loss pushes the thresholds down (every
+ *       {@code (1 - margin)} times its norm (the skip gates further away: {@link Builder#skipThresholdStart}). During the warm-up the task loss pushes the thresholds down (every
  *       shell helps an untrained network), far from the norms they must reach to switch anything off; from
  *       {@code (1 - margin) ||w||} the search decides within a few dozen steps.</li>
  *   <li>Weight schedule ({@link Builder#weightGrowth}): with a target, {@code lambda} is a multiplier of the
@@ -34,9 +34,11 @@ import java.util.Map;
  *       The thresholds' updater (Adam) normalises each threshold's gradient, so a larger {@code lambda} does not
  *       move the thresholds faster; it tips the balance against the task loss's gradient, threshold by threshold,
  *       so the candidates whose accuracy matters least go first, until the target is reached.</li>
- *   <li>Hold ({@link Builder#hold}): once the hard choices reach the target, an update that would take them
- *       above it is taken back, so the search ends at or below the target; below it, the thresholds follow the
- *       task loss (switching candidates back on while the latency allows).</li>
+ *   <li>Hold ({@link Builder#hold}): an update that starts with the hard choices at or below the target and would
+ *       take them above it is taken back, so the search ends at or below the target; below it, the thresholds
+ *       follow the task loss (switching candidates back on while the latency allows). An update that starts above
+ *       the target is never taken back: the weights' training moves the norms, and with them the hard choices,
+ *       above the target now and then, and the thresholds must then follow the latency loss back.</li>
  *   <li>DL4J divides gradients by the minibatch size after the listeners run; what is added here is
  *       multiplied by the batch size first, so {@code lambda} weighs against the mean task loss.</li>
  * </ul>
@@ -53,6 +55,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
     private final double targetMs;
     private final long warmupIterations;
     private final double thresholdStart;
+    private final double skipThresholdStart;
     private final double weightGrowth;
     private final double targetMargin;
 
@@ -72,6 +75,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         this.targetMs = b.targetMs;
         this.warmupIterations = b.warmupIterations;
         this.thresholdStart = b.thresholdStart;
+        this.skipThresholdStart = b.skipThresholdStart;
         this.weightGrowth = b.weightGrowth;
         this.targetMargin = b.targetMargin;
         this.hold = b.hold;
@@ -89,15 +93,21 @@ public final class LatencyLossListener extends BaseTrainingListener {
         if (searching && !placed) {
             placed = true;
             if (thresholdStart > 0) {
-                operators.forEach(op -> placeThresholds(op, 1 - thresholdStart));
+                operators.forEach(op -> placeThresholds(op, 1 - thresholdStart, 1 - skipThresholdStart));
             }
         }
         LatencyModel.Estimate estimate = model.evaluate(operators);
         double r = estimate.ms();
         currentMs = r;
         if (searching && hold && targetMs > 0) {
-            reached |= model.predictMs(LatencyModel.choices(network)) <= targetMs;
-            beforeUpdate = reached ? snapshot(operators) : null;
+            // Only an update that starts at or below the target is held there. After the target was reached, the
+            // weights' updates move the norms the thresholds are compared with and can switch candidates back on;
+            // from above the target the thresholds must be free to come back, at most a learning rate per step.
+            // (Holding from "reached" on took back every one of those steps: the thresholds froze above the target
+            // for the rest of the search while lambda kept growing.)
+            boolean within = model.predictMs(LatencyModel.choices(network)) <= targetMs;
+            reached |= within;
+            beforeUpdate = within ? snapshot(operators) : null;
         }
         double aim = targetMs * (1 - targetMargin);
         boolean above = targetMs <= 0 || r > aim;
@@ -119,8 +129,8 @@ public final class LatencyLossListener extends BaseTrainingListener {
     }
 
     /**
-     * With {@link Builder#hold}: once the target has been reached, an update whose hard choices predict more than
-     * the target is taken back (the thresholds return to where they were before it), so the search stays at or
+     * With {@link Builder#hold}: an update that started at or below the target and whose hard choices predict more
+     * than the target is taken back (the thresholds return to where they were before it), so the search stays at or
      * below the target and spends the latency left below it where the task loss's gradient asks for it.
      */
     @Override
@@ -186,7 +196,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         reverted = p.reverted;
     }
 
-    /** Whether the search has reached the target (held there from then on with {@link Builder#hold}). */
+    /** Whether the hard choices have been at or below the target at the start of an iteration of the search. */
     public boolean reached() {
         return reached;
     }
@@ -196,23 +206,28 @@ public final class LatencyLossListener extends BaseTrainingListener {
         return reverted;
     }
 
-    /** Sets every threshold of the layer to {@code fraction} times the norm it is compared with. */
-    private static void placeThresholds(SuperkernelOperator op, double fraction) {
+    /**
+     * Sets every threshold of the layer to {@code fraction} times the norm it is compared with, the skip gate (the
+     * first expansion threshold of a layer that can be skipped) to {@code skipFraction} times its norm.
+     */
+    private static void placeThresholds(SuperkernelOperator op, double fraction, double skipFraction) {
         if (!(op instanceof Layer)) {
             return;
         }
         Layer layer = (Layer) op;
-        place(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators().norms(), fraction);
-        place(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators().norms(), fraction);
+        place(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators().norms(), fraction,
+                fraction);
+        place(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators().norms(),
+                op.searchSpace().skippable() ? skipFraction : fraction, fraction);
     }
 
-    private static void place(Layer layer, String key, double[] norms, double fraction) {
+    private static void place(Layer layer, String key, double[] norms, double firstFraction, double fraction) {
         if (norms.length == 0 || !layer.paramTable().containsKey(key)) {
             return;
         }
         INDArray thresholds = layer.getParam(key);
         for (int i = 0; i < norms.length; i++) {
-            thresholds.putScalar(i, fraction * norms[i]);
+            thresholds.putScalar(i, (i == 0 ? firstFraction : fraction) * norms[i]);
         }
     }
 
@@ -257,6 +272,11 @@ public final class LatencyLossListener extends BaseTrainingListener {
         public static final double DEFAULT_WEIGHT = 0.05;
         /** Default threshold start margin: thresholds at 90% of their norms when the search begins. */
         public static final double DEFAULT_THRESHOLD_START = 0.1;
+        /**
+         * Default start margin of the skip gates: at 60% of their norms when the search begins (see
+         * {@link #skipThresholdStart}).
+         */
+        public static final double DEFAULT_SKIP_THRESHOLD_START = 0.4;
         /** Default growth of {@code lambda} per iteration above the target. */
         public static final double DEFAULT_WEIGHT_GROWTH = 0.02;
         /** Default margin: the hinge aims 2% below the target. */
@@ -267,6 +287,7 @@ public final class LatencyLossListener extends BaseTrainingListener {
         private double targetMs = 0.0;
         private long warmupIterations = 0;
         private double thresholdStart = DEFAULT_THRESHOLD_START;
+        private double skipThresholdStart = DEFAULT_SKIP_THRESHOLD_START;
         private double weightGrowth = DEFAULT_WEIGHT_GROWTH;
         private double targetMargin = DEFAULT_TARGET_MARGIN;
         private boolean hold = true;
@@ -303,6 +324,23 @@ public final class LatencyLossListener extends BaseTrainingListener {
         }
 
         /**
+         * The start margin of the skip gates (the first expansion threshold of a block that can be skipped), used
+         * with {@link #thresholdStart} when the warm-up ends: they are placed at {@code (1 - margin)} times their
+         * norms. Default {@value #DEFAULT_SKIP_THRESHOLD_START}, four times the distance of the other thresholds.
+         * Why: the latency gradient on a skip gate is the whole block's time, on an expansion gate only the
+         * difference between two ratios, and each threshold's Adam moves it by about the learning rate per step
+         * whatever the size of its gradient. From the same start the skip gates win the race: a default batch-16
+         * search skipped three blocks in its first two epochs, kept 7x7 e6 everywhere else and ended 12% below its
+         * target (a skipped block cannot come back in a step that fits the latency left). Further away, the finer
+         * decisions (kernel size, expansion ratio) come first and a block is skipped only where they are not
+         * enough. 0 places the skip gates like every other threshold.
+         */
+        public Builder skipThresholdStart(double margin) {
+            this.skipThresholdStart = margin;
+            return this;
+        }
+
+        /**
          * With a target: {@code lambda} grows by {@code 1 + growth} per iteration above the target and shrinks back
          * towards {@link #weight} below it; 0 keeps it constant. Default {@value #DEFAULT_WEIGHT_GROWTH}.
          */
@@ -322,8 +360,9 @@ public final class LatencyLossListener extends BaseTrainingListener {
         }
 
         /**
-         * With a target: once the hard choices reach it, updates that would take them above it are taken back
-         * (default true). Without it the search keeps crossing the target both ways, and where it ends is chance.
+         * With a target: an update that starts at or below it and would take the hard choices above it is taken
+         * back (default true); updates that start above it are kept. Without it the search keeps crossing the
+         * target both ways, and where it ends is chance.
          */
         public Builder hold(boolean hold) {
             this.hold = hold;
@@ -347,6 +386,10 @@ public final class LatencyLossListener extends BaseTrainingListener {
             if (!(thresholdStart >= 0 && thresholdStart < 1)) {
                 throw new IllegalArgumentException("LatencyLossListener: thresholdStart must be in [0, 1), got "
                         + thresholdStart);
+            }
+            if (!(skipThresholdStart >= 0 && skipThresholdStart < 1)) {
+                throw new IllegalArgumentException("LatencyLossListener: skipThresholdStart must be in [0, 1), got "
+                        + skipThresholdStart);
             }
             if (!(weightGrowth >= 0 && weightGrowth <= 1)) {
                 throw new IllegalArgumentException("LatencyLossListener: weightGrowth must be in [0, 1], got "

@@ -52,6 +52,10 @@ public final class SinglePathOutcome {
         public double score;
         public double testAccuracy;
         public double predictedMs;
+        /** {@code lambda} of the latency loss at the end of the epoch (it grows while the search is above target). */
+        public double latencyWeight;
+        /** Updates of the thresholds the hold has taken back so far (see {@code LatencyLossListener.Builder#hold}). */
+        public long revertedUpdates;
         public Map<String, String> choices = new LinkedHashMap<>();
     }
 

@@ -117,21 +117,31 @@ class LatencyLossListenerTest {
                 + LatencyModel.choices(net));
     }
 
+    /** A search of the two-superkernel network (weights fixed) under a 5 ms target, run until it reached it. */
+    private record Reached(ComputationGraph net, LatencyModel model, LatencyLossListener listener, DataSet data) {
+        static Reached fiveMs() {
+            ComputationGraph net = new ComputationGraph(LatencyTestSupport.twoSuperkernels(false, new NoOp(),
+                    new Adam(0.05)));
+            net.init();
+            LatencyModel model = LatencyModel.of(LatencyTestSupport.table(net.getConfiguration()));
+            LatencyLossListener listener = LatencyLossListener.builder(model).weight(5).targetMs(5.0).build();
+            net.setListeners(listener);
+            DataSet data = LatencyLossListenerTest.data();
+            for (int i = 0; i < 300 && !listener.reached(); i++) {
+                net.fit(data);
+            }
+            assertTrue(listener.reached(), "reached within 300 iterations: " + model.predictMs(net));
+            return new Reached(net, model, listener, data);
+        }
+    }
+
     /** Once the target is reached, no update takes the hard choices above it again (hold). */
     @Test
     void onceReachedTheTargetIsHeld() {
-        ComputationGraph net = new ComputationGraph(LatencyTestSupport.twoSuperkernels(false, new NoOp(), new Adam(0.05)));
-        net.init();
-        LatencyModel model = LatencyModel.of(LatencyTestSupport.table(net.getConfiguration()));
-        LatencyLossListener listener = LatencyLossListener.builder(model).weight(5).targetMs(5.0).build();
-        net.setListeners(listener);
-        DataSet data = data();
-        int i = 0;
-        while (i < 300 && !listener.reached()) {
-            net.fit(data);
-            i++;
-        }
-        assertTrue(listener.reached(), "reached within 300 iterations: " + model.predictMs(net));
+        Reached r = Reached.fiveMs();
+        ComputationGraph net = r.net();
+        LatencyModel model = r.model();
+        DataSet data = r.data();
         for (int k = 0; k < 60; k++) {
             net.fit(data);
             assertTrue(model.predictMs(net) <= 5.0, "iteration " + k + " after reaching: " + model.predictMs(net)
@@ -139,5 +149,37 @@ class LatencyLossListenerTest {
         }
         LatencyLossListener free = LatencyLossListener.builder(model).hold(false).build();
         assertTrue(!free.reached() && free.revertedUpdates() == 0);
+    }
+
+    /**
+     * The hold keeps a search at the target; it must not freeze one that is above it. After the target was
+     * reached, the weights' training moves the norms the thresholds are compared with and switches candidates back
+     * on (here: every threshold set 0.3 below its norm, everything on again). From there the thresholds must
+     * follow the latency loss back to the target, which takes several updates of at most the learning rate each.
+     */
+    @Test
+    void aboveTheTargetAgainAfterReachingItTheThresholdsStillMove() {
+        Reached r = Reached.fiveMs();
+        ComputationGraph net = r.net();
+        LatencyModel model = r.model();
+        LatencyLossListener listener = r.listener();
+        DataSet data = r.data();
+        LatencyTestSupport.placeThresholds(net.getLayer("a"), new double[] {0.3, 0.3}, new double[] {0.3, 0.3});
+        LatencyTestSupport.placeThresholds(net.getLayer("b"), new double[] {0.3}, new double[] {0.3, 0.3});
+        assertEquals(7.8, model.predictMs(net), 1e-12, "everything on again");
+        double[] thresholdsBefore = net.getLayer("a").getParam(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY)
+                .toDoubleVector();
+        int k = 0;
+        while (k < 300 && model.predictMs(net) > 5.0) {
+            net.fit(data);
+            k++;
+        }
+        double[] thresholdsAfter = net.getLayer("a").getParam(SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY)
+                .toDoubleVector();
+        assertTrue(model.predictMs(net) <= 5.0, "back at the target within 300 iterations: predicted "
+                + model.predictMs(net) + " ms, " + LatencyModel.choices(net) + ", thresholds of 'a' "
+                + java.util.Arrays.toString(thresholdsBefore) + " -> " + java.util.Arrays.toString(thresholdsAfter)
+                + ", " + listener.revertedUpdates() + " updates taken back");
+        assertTrue(k > 1, "one update cannot undo a margin of 0.3 at a learning rate of 0.05: " + k);
     }
 }
