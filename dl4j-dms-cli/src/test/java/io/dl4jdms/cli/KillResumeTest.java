@@ -147,7 +147,8 @@ class KillResumeTest {
     private static List<String> spnasArgs(Path data, Path out, Path latencyTable) {
         List<String> args = new ArrayList<>(List.of("spnas", "--data", data.toString(), "--out", out.toString(),
                 "--warmup-epochs", "0", "--epochs", "2", "--retrain-epochs", "1", "--seed", "7",
-                "--target-latency", "0.5", "--profile-warmup", "0", "--profile-repeats", "1", "--checkpoint-every", "1"));
+                "--target-latency", "0.5", "--profile-warmup", "0", "--profile-repeats", "1", "--latency-batch", "1",
+                "--checkpoint-every", "1"));
         if (latencyTable != null) {
             args.addAll(List.of("--latency-table", latencyTable.toString()));
         }

@@ -43,7 +43,7 @@ class SpnasCommandTest {
         Path out = dir.resolve("out");
         String[] r = run("spnas", "--data", imageFolders(dir.resolve("images")).toString(), "--epochs", "1",
                 "--warmup-epochs", "0", "--retrain-epochs", "1", "--target-latency-ms", "0.5", "--seed", "7",
-                "--profile-warmup", "1", "--profile-repeats", "2", "--out", out.toString());
+                "--profile-warmup", "1", "--profile-repeats", "2", "--latency-batch", "1", "--out", out.toString());
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("predicted") && r[1].contains("measured") && r[1].contains("report: "), r[1]);
 

@@ -29,7 +29,7 @@ class SinglePathSearchFaultsTest {
 
     /** 30 training images in minibatches of 10: 3 iterations per epoch; one warm-up and one search epoch. */
     private static SinglePathSearch.Settings tiny() {
-        return new SinglePathSearch.Settings().perClass(3, 1).batchSize(10).epochs(1, 1, 1).profile(0, 1)
+        return new SinglePathSearch.Settings().perClass(3, 1).batchSize(10).epochs(1, 1, 1).profile(0, 1).latencyBatch(1)
                 .timing(1, 0.5).targetFraction(0.5).seed(7);
     }
 

@@ -28,7 +28,7 @@ class SinglePathSearchTest {
     @Test
     void writesTheTableTheSlimNetworkTheSummaryAndTheReport(@TempDir Path dir) throws IOException {
         SinglePathSearch.Settings settings = new SinglePathSearch.Settings().perClass(2, 1).batchSize(20)
-                .epochs(1, 1, 1).profile(0, 1).timing(1, 0.5);
+                .epochs(1, 1, 1).profile(0, 1).latencyBatch(1).timing(1, 0.5);
         List<String> phases = new ArrayList<>();
         int[] steps = {0};
         SearchProgress progress = new SearchProgress() {
@@ -95,7 +95,7 @@ class SinglePathSearchTest {
     @Test
     void anInterruptedSearchResumesToTheSameResult(@TempDir Path dir) throws IOException {
         SinglePathSearch.Settings straight = new SinglePathSearch.Settings().perClass(2, 1).batchSize(10)
-                .epochs(1, 1, 1).profile(0, 1).timing(1, 0.5).targetFraction(0.5).seed(7);
+                .epochs(1, 1, 1).profile(0, 1).latencyBatch(1).timing(1, 0.5).targetFraction(0.5).seed(7);
         SinglePathOutcome expected = new SinglePathSearch(straight, SearchProgress.NONE, line -> { })
                 .run(dir.resolve("straight"));
         SinglePathSearch.Settings settings = straight
