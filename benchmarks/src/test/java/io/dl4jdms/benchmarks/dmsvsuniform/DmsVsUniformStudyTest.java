@@ -108,10 +108,10 @@ class DmsVsUniformStudyTest {
     void theLatencyRunMatchesTheUniformNetworkInTheProfilingStepNotInTheTraining(@TempDir Path out) throws Exception {
         String[] args = {"--out", out.toString(), "--seeds", "1", "--epochs", "1", "--search-epochs", "1",
                 "--budgets", "0.25", "--methods", "width", "--train-per-class", "10", "--test-per-class", "5",
-                "--batch", "32", "--latency-target", "0.9"};
+                "--batch", "32", "--latency-target", "1.0"};  // 1.0: a measured floor under load can exceed 0.9
         List<String> log = new ArrayList<>();
-        Path dms = out.resolve("cells").resolve("dms-latency_b0.900_s1");
-        Path uniform = out.resolve("cells").resolve("width-latency_b0.900_s1");
+        Path dms = out.resolve("cells").resolve("dms-latency_b1.000_s1");
+        Path uniform = out.resolve("cells").resolve("width-latency_b1.000_s1");
         String[] profile = java.util.Arrays.copyOf(args, args.length + 1);
         profile[args.length] = "--profile-latency";
 
