@@ -297,8 +297,14 @@ final class OutputStage {
                 && FusedBatchNorm.supportsActivation(settings.activation()) && FusedBatchNorm.supports(z);
     }
 
-    /** On except inside {@link #withFusedKernels}, with which the tests run the op chain the kernels replace. */
-    private static volatile boolean fusedKernels = true;
+    /**
+     * Off unless the JVM runs with {@code -Ddl4jdms.fusedOutputStage=true} (or inside {@link #withFusedKernels}). The
+     * kernels agree with the op chain to float rounding, but a search follows that rounding: on the small real-data
+     * search of {@code ResourceLossRealDataTest} (FLOPs) the kernels' rounding ends the search 7.4% below its target
+     * where the op chain's ends 0.9% above it. Until the resource loss holds a search at its target whatever the
+     * rounding, the default stays the op chain whose searches the tests pin down.
+     */
+    private static volatile boolean fusedKernels = Boolean.getBoolean("dl4jdms.fusedOutputStage");
 
     /** Runs {@code body} with {@link FusedBatchNorm}'s kernels on or off (tests only; not thread-safe). */
     static <T> T withFusedKernels(boolean on, java.util.function.Supplier<T> body) {

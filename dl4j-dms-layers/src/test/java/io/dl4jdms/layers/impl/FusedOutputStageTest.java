@@ -41,11 +41,15 @@ class FusedOutputStageTest {
     @Test
     void otherActivationsAndChannelAxesKeepTheOpChain() {
         INDArray z = Nd4j.rand(DataType.FLOAT, 4, 3, 2, 2);
-        assertFalse(OutputStage.fused(z, settings(new ActivationReLU6(), 1)), "ReLU6 has no fused kernel");
-        assertFalse(OutputStage.fused(z, settings(new ActivationReLU(), 3)), "NHWC has no fused kernel");
-        assertFalse(OutputStage.fused(z.permute(0, 2, 3, 1), settings(new ActivationReLU(), 1)), "a permuted view");
-        assertFalse(OutputStage.fused(z.castTo(DataType.DOUBLE), settings(new ActivationReLU(), 1)), "double");
-        assertTrue(OutputStage.fused(z, settings(new ActivationReLU(), 1)));
+        assertFalse(OutputStage.fused(z, settings(new ActivationReLU(), 1)), "off by default");
+        OutputStage.withFusedKernels(true, () -> {
+            assertFalse(OutputStage.fused(z, settings(new ActivationReLU6(), 1)), "ReLU6 has no fused kernel");
+            assertFalse(OutputStage.fused(z, settings(new ActivationReLU(), 3)), "NHWC has no fused kernel");
+            assertFalse(OutputStage.fused(z.permute(0, 2, 3, 1), settings(new ActivationReLU(), 1)), "a permuted view");
+            assertFalse(OutputStage.fused(z.castTo(DataType.DOUBLE), settings(new ActivationReLU(), 1)), "double");
+            assertTrue(OutputStage.fused(z, settings(new ActivationReLU(), 1)));
+            return null;
+        });
     }
 
     private static void compare(long[] shape, IActivation activation) {
@@ -63,9 +67,9 @@ class FusedOutputStageTest {
         params.put(TopkParamInitializer.MEAN_KEY, Nd4j.randn(DataType.FLOAT, channels).muli(0.1));
         params.put(TopkParamInitializer.VAR_KEY, Nd4j.rand(DataType.FLOAT, channels).addi(0.5));
         OutputStage.Settings settings = settings(activation, 1);
-        assertTrue(OutputStage.fused(z, settings), "the kernels take this stage");
+        assertTrue(OutputStage.withFusedKernels(true, () -> OutputStage.fused(z, settings)), "the kernels take this stage");
 
-        Result fused = fast(z, epsilon, mask, params, settings);
+        Result fused = OutputStage.withFusedKernels(true, () -> fast(z, epsilon, mask, params, settings));
         assertNull(fused.pass.preActivation(), "the fused kernels ran");
         Result chain = OutputStage.withFusedKernels(false, () -> fast(z, epsilon, mask, params, settings));
         assertNotNull(chain.pass.preActivation(), "the op chain ran");
