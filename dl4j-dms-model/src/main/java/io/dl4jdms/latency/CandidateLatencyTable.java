@@ -211,6 +211,20 @@ public final class CandidateLatencyTable extends MeasuredTable<CandidateLatencyT
         return scale;
     }
 
+    /** The environment key of {@link #gaugeMs()}. */
+    public static final String GAUGE_MS = "gaugeMs";
+
+    /**
+     * The time of the calibration's gauge network ({@code io.dl4jdms.spnas.latency.LatencyCalibration#gaugeChoices})
+     * in the table's own measurement, in ms: the machine's speed when the table was made. A network measured later
+     * interleaved with the same gauge is compared with the table's predictions at that speed. NaN for a table made
+     * without one (earlier versions).
+     */
+    public double gaugeMs() {
+        String ms = environment().get(GAUGE_MS);
+        return ms == null ? Double.NaN : Double.parseDouble(ms);
+    }
+
     /** The predicted time of a network: {@code fixedMs + scale * sum of the blocks' entries}. */
     public double predictMs(double sumOfEntriesMs) {
         return fixedMs + scale * sumOfEntriesMs;

@@ -415,6 +415,51 @@ public final class LatencyProfiler {
         return interleaved(new ArrayList<>(networks), inputs);
     }
 
+    /**
+     * Whole networks timed interleaved with a gauge network (a fixed network whose time was recorded when the
+     * table was made).
+     *
+     * @param ms           each network's time as a user sees it (the chosen quantile, per-call overhead included)
+     * @param gaugeMs      the gauge's time in the same measurement
+     * @param ratioToGauge each network's median, over the rounds, of its time divided by the gauge's time in the same
+     *                     round: the network's time in units of the gauge's, free of the machine's drift from one
+     *                     second to the next (both ran within milliseconds of each other)
+     */
+    public record Gauged(double[] ms, double gaugeMs, double[] ratioToGauge) {
+    }
+
+    /**
+     * Times the networks and a gauge network interleaved (every round runs each network and then the gauge) and
+     * returns the times and each network's median ratio to the gauge ({@link Gauged}). A latency measured on a
+     * machine whose speed drifts (a virtual machine sharing its host: a fixed matrix product took up to 1.96x as
+     * long in one second as in another on an idle 2-core machine) is only comparable with one measured at another
+     * moment through such a ratio.
+     */
+    public Gauged wholeNetworkTimesAgainst(List<? extends Model> networks, List<INDArray> inputs, Model gauge,
+                                           INDArray gaugeInput) {
+        if (networks.size() != inputs.size() || networks.isEmpty()) {
+            throw new IllegalArgumentException("latency profiler: " + networks.size() + " networks and "
+                    + inputs.size() + " inputs; give one input per network, at least one network");
+        }
+        List<Model> all = new ArrayList<>(networks);
+        List<INDArray> in = new ArrayList<>(inputs);
+        all.add(gauge);
+        in.add(gaugeInput);
+        double[][] rounds = withThreads(() -> roundTimes(all, in));
+        int g = networks.size();
+        double[] ms = new double[g];
+        double[] ratios = new double[g];
+        for (int n = 0; n < g; n++) {
+            ms[n] = quantile(rounds[n], quantile);
+            double[] r = new double[repeats];
+            for (int k = 0; k < repeats; k++) {
+                r[k] = rounds[n][k] / rounds[g][k];
+            }
+            ratios[n] = quantile(r, 0.5);
+        }
+        return new Gauged(ms, quantile(rounds[g], quantile), ratios);
+    }
+
     /** The time of one network, in ms, as measured (the per-call overhead included). */
     public double timeMs(Model net, INDArray input) {
         return wholeNetworkTimes(List.of(net), List.of(input))[0];
@@ -429,11 +474,11 @@ public final class LatencyProfiler {
         return withThreads(() -> interleavedRaw(networks, inputs));
     }
 
-    private interface Measurement {
-        double[] run();
+    private interface Measurement<T> {
+        T run();
     }
 
-    private double[] withThreads(Measurement measurement) {
+    private <T> T withThreads(Measurement<T> measurement) {
         int previousThreads = Nd4j.getEnvironment().maxThreads();
         int previousMasterThreads = Nd4j.getEnvironment().maxMasterThreads();
         int previousBlasThreads = Nd4j.factory().blas().getMaxThreads();
@@ -450,8 +495,21 @@ public final class LatencyProfiler {
         }
     }
 
-    /** Warm-up rounds (at least {@code warmup}, and for at least {@code warmupSeconds}), then timed rounds. */
+    /** The chosen quantile of each network's timed rounds ({@link #roundTimes}). */
     private double[] interleavedRaw(List<Model> networks, List<INDArray> inputs) {
+        double[][] times = roundTimes(networks, inputs);
+        double[] quantiles = new double[networks.size()];
+        for (int n = 0; n < quantiles.length; n++) {
+            quantiles[n] = quantile(times[n], quantile);
+        }
+        return quantiles;
+    }
+
+    /**
+     * Warm-up rounds (at least {@code warmup}, and for at least {@code warmupSeconds}), then {@code repeats} timed
+     * rounds, each running every network once in order; the times in ms, {@code [network][round]}.
+     */
+    private double[][] roundTimes(List<Model> networks, List<INDArray> inputs) {
         long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         for (int r = 0; r < warmup || System.nanoTime() < warmupEnd; r++) {
             for (int n = 0; n < networks.size(); n++) {
@@ -470,11 +528,7 @@ public final class LatencyProfiler {
             }
             roundDone.run();
         }
-        double[] quantiles = new double[networks.size()];
-        for (int n = 0; n < quantiles.length; n++) {
-            quantiles[n] = quantile(times[n], quantile);
-        }
-        return quantiles;
+        return times;
     }
 
     private long now() {

@@ -21,7 +21,8 @@ import java.util.Map;
  * Does the Single-Path NAS latency model hold for networks it was not fitted on? Profiles the default supernet's
  * candidates and fits the fixed part and scale on 8 whole networks exactly as {@code dms spnas} does (one thread,
  * thread CPU time, lower quartile), then times other networks of the space (the largest, and random ones drawn
- * with another seed) interleaved, and prints predicted against measured. Run it several times (separate JVMs)
+ * with another seed) interleaved with the calibration's gauge network, and prints predicted against measured, both
+ * as measured now and at the table's speed ({@link LatencyCalibration#measure}). Run it several times (separate JVMs)
  * to see how the model holds from run to run.
  *
  * <p>Arguments (optional): {@code --networks N} held-out random networks (default 8), {@code --seed N} (default 1),
@@ -69,33 +70,32 @@ public final class LatencyModelCheck {
                 networks, seed + 1000).subList(4, 4 + networks));
         held.add(0, LatencyCalibration.choices(supernet.blocks(), 0, 0).get(0));
         List<ComputationGraph> nets = new ArrayList<>();
-        List<INDArray> inputs = new ArrayList<>();
         for (Map<String, SuperkernelChoice> c : held) {
             nets.add(SinglePathExport.export(supernet, template, c));
-            inputs.add(input);
         }
-        double[] measured = profiler.wholeNetworkTimes(nets, inputs);
+        LatencyCalibration.Measured measured = LatencyCalibration.measure(profiler, table, supernet.blocks(),
+                c -> SinglePathExport.export(supernet, template, c), nets, input);
         double worst = 0;
+        double worstAtTableSpeed = 0;
         for (int n = 0; n < held.size(); n++) {
             double predicted = table.predictMs(LatencyCalibration.sumOfEntries(table, held.get(n)));
-            double error = predicted / measured[n] - 1;
+            double error = predicted / measured.ms()[n] - 1;
+            double errorAtTableSpeed = predicted / measured.atTableSpeedMs()[n] - 1;
             worst = Math.max(worst, Math.abs(error));
+            worstAtTableSpeed = Math.max(worstAtTableSpeed, Math.abs(errorAtTableSpeed));
             List<String> parts = new ArrayList<>();
             held.get(n).values().forEach(ch -> parts.add(ch.skip() ? "skip" : ch.kernelSize() + "/"
                     + (int) ch.ratio()));
-            System.out.printf(Locale.ROOT, "%-9s predicted %6.3f ms measured %6.3f ms error %+6.1f%%  %s%n",
-                    n == 0 ? "largest" : "random" + n, predicted, measured[n], 100 * error, String.join(" ", parts));
+            System.out.printf(Locale.ROOT, "%-9s predicted %6.3f ms measured %6.3f ms (%+6.1f%%), at the table's speed"
+                            + " %6.3f ms (%+6.1f%%)  %s%n", n == 0 ? "largest" : "random" + n, predicted,
+                    measured.ms()[n], 100 * error, measured.atTableSpeedMs()[n], 100 * errorAtTableSpeed,
+                    String.join(" ", parts));
         }
-        System.out.printf(Locale.ROOT, "largest error on %d networks not in the fit: %.1f%%%n", held.size(), 100 * worst);
-        // The largest network was timed in the fit too: how much faster or slower this process runs now than then.
-        double drift = measured[0] / calibrated.getValue().measuredMs()[0];
-        double worstWithoutDrift = 0;
-        for (int n = 0; n < held.size(); n++) {
-            double predicted = table.predictMs(LatencyCalibration.sumOfEntries(table, held.get(n)));
-            worstWithoutDrift = Math.max(worstWithoutDrift, Math.abs(predicted * drift / measured[n] - 1));
-        }
-        System.out.printf(Locale.ROOT, "largest network: %.3f ms in the fit, %.3f ms now (%+.1f%%); largest error with"
-                + " that drift taken out: %.1f%%%n", calibrated.getValue().measuredMs()[0], measured[0],
-                100 * (drift - 1), 100 * worstWithoutDrift);
+        System.out.printf(Locale.ROOT, "gauge network: %.3f ms in the table's measurement, %.3f ms now (%+.1f%%: the"
+                + " machine's drift)%n", table.gaugeMs(), measured.gaugeMs(), 100 * (measured.gaugeMs() / table.gaugeMs() - 1));
+        System.out.printf(Locale.ROOT, "largest error on %d networks not in the fit: %.1f%% as measured now, %.1f%% at"
+                + " the table's speed%n", held.size(), 100 * worst, 100 * worstAtTableSpeed);
+        System.out.printf(Locale.ROOT, "largest network: %.3f ms in the fit, %.3f ms now, %.3f ms at the table's speed%n",
+                calibrated.getValue().measuredMs()[0], measured.ms()[0], measured.atTableSpeedMs()[0]);
     }
 }

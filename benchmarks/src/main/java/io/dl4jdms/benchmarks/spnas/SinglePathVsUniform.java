@@ -30,7 +30,8 @@ import java.util.Map;
 /**
  * Does the Single-Path NAS search pay? At each latency target it runs the search ({@code dms spnas} with its
  * defaults), then takes the uniform networks of the same space nearest to the searched network's predicted latency
- * (one with every block, one with the skippable blocks skipped: "fewer blocks"), times all three interleaved, and
+ * (one with every block, one with the skippable blocks skipped: "fewer blocks"), times all three interleaved with
+ * the table's gauge network ({@link LatencyCalibration#measure}: measured at the table's speed and now), and
  * trains each from scratch the same way (same epochs, learning rate, batch size) with several seeds. Prints one
  * markdown table: predicted and measured latency, test accuracy per seed, mean and spread.
  *
@@ -70,8 +71,9 @@ public final class SinglePathVsUniform {
         SearchData data = SearchData.load(null, defaults.seed()).subset(SinglePathSearch.Settings.EMBEDDED_TRAIN_PER_CLASS,
                 SinglePathSearch.Settings.EMBEDDED_TEST_PER_CLASS);
         List<String> rows = new ArrayList<>();
-        rows.add("| target | network | choices | predicted ms | measured ms | accuracy per seed | mean accuracy |");
-        rows.add("|---|---|---|---:|---:|---|---:|");
+        rows.add("| target | network | choices | predicted ms | measured ms at the table's speed | measured ms now"
+                + " | accuracy per seed | mean accuracy |");
+        rows.add("|---|---|---|---:|---:|---:|---|---:|");
         if (searchedDirs.isEmpty()) {
             for (double fraction : targets) {
                 Path dir = out.resolve(String.format(Locale.ROOT, "target-%.2f", fraction));
@@ -97,14 +99,14 @@ public final class SinglePathVsUniform {
                     .warmupSeconds(SinglePathSearch.Settings.DEFAULT_PROFILE_WARMUP_SECONDS).repeats(50)
                     .threads(1).quantile(0.25).clock(LatencyProfiler.Clock.THREAD_CPU).build();
             List<ComputationGraph> nets = new ArrayList<>();
-            List<INDArray> inputs = new ArrayList<>();
             for (Candidate c : candidates) {
-                ComputationGraph net = new ComputationGraph(supernet.plainConfiguration(c.choices()));
-                net.init();
-                nets.add(net);
-                inputs.add(Nd4j.rand(DataType.FLOAT, table.batchSize(), data.channels(), data.height(), data.width()));
+                nets.add(plain(supernet, c.choices()));
             }
-            double[] measured = profiler.wholeNetworkTimes(nets, inputs);
+            INDArray input = Nd4j.rand(DataType.FLOAT, table.batchSize(), data.channels(), data.height(), data.width());
+            LatencyCalibration.Measured measured = LatencyCalibration.measure(profiler, table, supernet.blocks(),
+                    c -> plain(supernet, c), nets, input);
+            System.out.printf(Locale.ROOT, "gauge network: %.3f ms with the table, %.3f ms now%n", table.gaugeMs(),
+                    measured.gaugeMs());
             for (int c = 0; c < candidates.size(); c++) {
                 Candidate candidate = candidates.get(c);
                 double[] accuracy = new double[seeds];
@@ -118,10 +120,10 @@ public final class SinglePathVsUniform {
                 double mean = java.util.Arrays.stream(accuracy).average().orElse(Double.NaN);
                 double sd = Math.sqrt(java.util.Arrays.stream(accuracy).map(a -> (a - mean) * (a - mean)).sum()
                         / Math.max(1, seeds - 1));
-                rows.add(String.format(Locale.ROOT, "| %.2f (%.2f ms) | %s | %s | %.2f | %.2f | %s | %.4f +- %.4f |",
+                rows.add(String.format(Locale.ROOT, "| %.2f (%.2f ms) | %s | %s | %.2f | %.2f | %.2f | %s | %.4f +- %.4f |",
                         fraction, targetMs, candidate.label(), describe(candidate.choices()),
-                        table.predictMs(LatencyCalibration.sumOfEntries(table, candidate.choices())), measured[c],
-                        perSeed, mean, sd));
+                        table.predictMs(LatencyCalibration.sumOfEntries(table, candidate.choices())),
+                        measured.atTableSpeedMs()[c], measured.ms()[c], perSeed, mean, sd));
             }
         }
         System.out.println();
@@ -188,6 +190,12 @@ public final class SinglePathVsUniform {
         List<String> parts = new ArrayList<>();
         choices.values().forEach(c -> parts.add(c.skip() ? "skip" : c.kernelSize() + "/" + fmt(c.ratio())));
         return String.join(" ", parts);
+    }
+
+    private static ComputationGraph plain(SinglePathSupernet supernet, Map<String, SuperkernelChoice> choices) {
+        ComputationGraph net = new ComputationGraph(supernet.plainConfiguration(choices));
+        net.init();
+        return net;
     }
 
     /** Trains the plain network of the choices from scratch; its test accuracy. */

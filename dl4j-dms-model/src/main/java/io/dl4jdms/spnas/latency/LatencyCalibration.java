@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +29,13 @@ import java.util.function.Function;
  * the candidates (one warm-up, every round runs every candidate and every whole network once), and fits {@code measured = fixed + scale * sum} by least squares (with {@code fixed >= 0}). The stem, the head
  * and the call overhead end up in {@code fixed}; the isolation effect in {@code scale}.
  *
+ * <p>The same measurement also times a <em>gauge</em>: a fixed network of the space that is not one of the
+ * calibration networks ({@link #gaugeChoices}). Its time goes into the table ({@link CandidateLatencyTable#gaugeMs()})
+ * as the machine's speed when the table was made. A network timed later is timed interleaved with the same gauge
+ * ({@link #measure}); its time in units of the gauge's, times the gauge's time in the table, is what the network
+ * takes at the table's speed, which is what the table predicts. On a virtual machine whose speed drifts by up to 2x
+ * from one second to the next, only that comparison tells the model's error apart from the machine's drift.
+ *
  * <p>The facts of the fit go into the table's environment: {@code calibrationNetworks},
  * {@code calibrationMaxError} (the largest relative error on the calibration networks) and
  * {@code calibrationLeaveOneOutMaxError} (the same with each network left out of its own fit: the error to
@@ -38,6 +46,18 @@ public final class LatencyCalibration {
     /** What a calibration measured and fitted. */
     public record Fit(double fixedMs, double scale, double[] sumsMs, double[] measuredMs, double maxError,
                       double leaveOneOutMaxError) {
+    }
+
+    /**
+     * Networks timed against the gauge ({@link #measure}).
+     *
+     * @param ms              as measured now, in ms (what a user sees at this moment)
+     * @param gaugeMs         the gauge's time now
+     * @param atTableSpeedMs  each network's median ratio to the gauge (same rounds) times the gauge's time in the
+     *                        table: the network's time at the speed the machine had when the table was made (NaN if
+     *                        the table has no gauge)
+     */
+    public record Measured(double[] ms, double gaugeMs, double[] atTableSpeedMs) {
     }
 
     private LatencyCalibration() {
@@ -65,6 +85,14 @@ public final class LatencyCalibration {
             out.add(m);
         }
         return out;
+    }
+
+    /**
+     * The gauge network's choices: the middle kernel size and the smallest expansion ratio in every block, no block
+     * skipped (a network of the space that is none of {@link #choices}).
+     */
+    public static Map<String, SuperkernelChoice> gaugeChoices(List<SearchableBlock> blocks) {
+        return uniform(blocks, 0.5, 0.0, false);
     }
 
     private static Map<String, SuperkernelChoice> uniform(List<SearchableBlock> blocks, double kernel, double ratio,
@@ -102,18 +130,40 @@ public final class LatencyCalibration {
             networks.add(build.apply(choice));
             inputs.add(input);
         }
+        networks.add(build.apply(gaugeChoices(blocks)));
+        inputs.add(input);
         LatencyProfiler.CandidatesAndNetworks timed = profiler.profile(blocks, networks, inputs);
         CandidateLatencyTable table = timed.table();
         double[] sums = new double[choices.size()];
         for (int n = 0; n < choices.size(); n++) {
             sums[n] = sumOfEntries(table, choices.get(n));
         }
-        Fit fit = fit(sums, timed.wholeNetworkMs());
+        double[] whole = timed.wholeNetworkMs();
+        Fit fit = fit(sums, Arrays.copyOf(whole, choices.size()));
         Map<String, String> facts = new LinkedHashMap<>();
+        facts.put(CandidateLatencyTable.GAUGE_MS, String.format(Locale.ROOT, "%.6f", whole[choices.size()]));
         facts.put("calibrationNetworks", String.valueOf(choices.size()));
         facts.put("calibrationMaxError", String.format(Locale.ROOT, "%.4f", fit.maxError()));
         facts.put("calibrationLeaveOneOutMaxError", String.format(Locale.ROOT, "%.4f", fit.leaveOneOutMaxError()));
         return Map.entry(table.withCalibration(fit.fixedMs(), fit.scale(), facts), fit);
+    }
+
+    /**
+     * Times the networks interleaved with the gauge network ({@code build} of {@link #gaugeChoices}) on the same
+     * input, with the profiler's settings, and gives their times now and at the table's speed ({@link Measured}).
+     */
+    public static Measured measure(LatencyProfiler profiler, CandidateLatencyTable table, List<SearchableBlock> blocks,
+                                   Function<Map<String, SuperkernelChoice>, ComputationGraph> build,
+                                   List<? extends ComputationGraph> networks, INDArray input) {
+        List<INDArray> inputs = new ArrayList<>();
+        networks.forEach(n -> inputs.add(input));
+        LatencyProfiler.Gauged g = profiler.wholeNetworkTimesAgainst(networks, inputs, build.apply(gaugeChoices(blocks)),
+                input);
+        double[] atTableSpeed = new double[networks.size()];
+        for (int n = 0; n < atTableSpeed.length; n++) {
+            atTableSpeed[n] = g.ratioToGauge()[n] * table.gaugeMs();
+        }
+        return new Measured(g.ms(), g.gaugeMs(), atTableSpeed);
     }
 
     /** The sum of the table's entries for the choices (the skip op's entry for a skipped block). */

@@ -67,6 +67,10 @@ public final class SinglePathOutcome {
     public int timingBatchSize;
     public double targetMs;
     public double predictedMs;
+    /** The predicted time of the search's last choices, before {@link BudgetFill} (equal to it without a fill). */
+    public double searchedPredictedMs;
+    /** What {@link BudgetFill} switched on, in order ({@link BudgetFill.Step#toString()}). */
+    public List<String> fillSteps = new ArrayList<>();
     public double measuredMs;
     public double supernetPredictedMs;
     public double supernetMeasuredMs;
@@ -76,6 +80,20 @@ public final class SinglePathOutcome {
      * ran at the end than when the table was made: a drift of the machine, not an error of the model.
      */
     public double supernetProfiledMs;
+    /**
+     * The searched network's time at the speed the machine had when the table was made: its median ratio to the
+     * gauge network, timed in the same rounds, times the gauge's time in the table
+     * ({@link io.dl4jdms.spnas.latency.LatencyCalibration#measure}). This is what the prediction is checked against:
+     * {@link #measuredMs} also carries how much faster or slower the machine runs now than then. NaN when the table
+     * has no gauge (0 until measured).
+     */
+    public double measuredAtTableSpeedMs;
+    /** The supernet's time at the table's speed ({@link #measuredAtTableSpeedMs}). */
+    public double supernetMeasuredAtTableSpeedMs;
+    /** The gauge network's time in the table's measurement (0 if the table has none). */
+    public double gaugeProfiledMs;
+    /** The gauge network's time in the final measurement. */
+    public double gaugeMeasuredMs;
     public double fixedMs;
     public double supernetTestAccuracy;
     public double slimTestAccuracyBeforeRetraining;
@@ -97,6 +115,11 @@ public final class SinglePathOutcome {
     /** {@code (predicted - measured) / measured} of the searched network. */
     public double relativeError() {
         return (predictedMs - measuredMs) / measuredMs;
+    }
+
+    /** {@code (predicted - measured) / measured} of the searched network at the table's speed (NaN without a gauge). */
+    public double relativeErrorAtTableSpeed() {
+        return measuredAtTableSpeedMs > 0 ? (predictedMs - measuredAtTableSpeedMs) / measuredAtTableSpeedMs : Double.NaN;
     }
 
     /** Block name to choice ({@link Block#choice}). */

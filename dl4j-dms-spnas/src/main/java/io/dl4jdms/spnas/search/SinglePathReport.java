@@ -50,11 +50,20 @@ public final class SinglePathReport {
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("targetMs", o.targetMs);
         latency.put("predictedMs", o.predictedMs);
+        latency.put("searchedPredictedMs", o.searchedPredictedMs);
+        latency.put("fillSteps", o.fillSteps);
         latency.put("measuredMs", o.measuredMs);
         latency.put("relativeError", o.relativeError());
         latency.put("supernetPredictedMs", o.supernetPredictedMs);
         latency.put("supernetMeasuredMs", o.supernetMeasuredMs);
         latency.put("supernetProfiledMs", o.supernetProfiledMs);
+        if (o.gaugeProfiledMs > 0) {
+            latency.put("measuredAtTableSpeedMs", o.measuredAtTableSpeedMs);
+            latency.put("relativeErrorAtTableSpeed", o.relativeErrorAtTableSpeed());
+            latency.put("supernetMeasuredAtTableSpeedMs", o.supernetMeasuredAtTableSpeedMs);
+            latency.put("gaugeProfiledMs", o.gaugeProfiledMs);
+            latency.put("gaugeMeasuredMs", o.gaugeMeasuredMs);
+        }
         latency.put("fixedMs", o.fixedMs);
         latency.put("backend", o.backend);
         latency.put("batchSize", o.timingBatchSize);
@@ -117,6 +126,9 @@ public final class SinglePathReport {
         b.append("<h2>Latency</h2>\n<table>").append(Html.headerRow("", "predicted ms", "measured ms",
                 "(predicted - measured) / measured"));
         b.append(Html.row("target", ms(o.targetMs), "", ""));
+        if (!o.fillSteps.isEmpty()) {
+            b.append(Html.row("search's last choices, before the fill", ms(o.searchedPredictedMs), "", ""));
+        }
         b.append(Html.row("searched network", ms(o.predictedMs), ms(o.measuredMs),
                 Html.number("%+.1f%%", 100 * o.relativeError())));
         b.append(Html.row("supernet (largest candidates)", ms(o.supernetPredictedMs), ms(o.supernetMeasuredMs),
@@ -124,12 +136,32 @@ public final class SinglePathReport {
         if (o.supernetProfiledMs > 0) {
             b.append(Html.row("supernet, timed with the table", "", ms(o.supernetProfiledMs), ""));
         }
+        if (o.gaugeProfiledMs > 0) {
+            b.append(Html.row("searched network, at the table's speed", ms(o.predictedMs), ms(o.measuredAtTableSpeedMs),
+                    Html.number("%+.1f%%", 100 * o.relativeErrorAtTableSpeed())));
+            b.append(Html.row("supernet, at the table's speed", ms(o.supernetPredictedMs),
+                    ms(o.supernetMeasuredAtTableSpeedMs), Html.number("%+.1f%%",
+                            100 * (o.supernetPredictedMs - o.supernetMeasuredAtTableSpeedMs) / o.supernetMeasuredAtTableSpeedMs)));
+            b.append(Html.row("gauge network: with the table / now", "", ms(o.gaugeProfiledMs) + " / "
+                    + ms(o.gaugeMeasuredMs), Html.number("%+.1f%% drift", 100 * (o.gaugeMeasuredMs / o.gaugeProfiledMs - 1))));
+        }
         b.append("</table>\n<p>Predicted: the fixed part (stem and head, ").append(ms(o.fixedMs))
                 .append(" ms) plus the measured time of each block's chosen candidate (<code>latency.json</code>). ")
-                .append("Measured: the exported network of stock DL4J layers, timed as the table was.</p>\n")
+                .append("Measured: the exported network of stock DL4J layers, timed as the table was. ")
+                .append("At the table's speed: its time in units of a fixed gauge network timed in the same rounds, ")
+                .append("times the gauge's time when the table was made; this machine's speed can drift between the ")
+                .append("two moments, and only this comparison separates the model's error from that drift.</p>\n")
                 .append("<img src=\"" + LATENCY_PLOT + "\" alt=\"predicted latency against iteration, with the target\">\n")
                 .append("<img src=\"" + BLOCK_LATENCY_PLOT + "\" alt=\"predicted latency of each block against iteration\">\n");
 
+        if (!o.fillSteps.isEmpty()) {
+            b.append("<p>The search ended ").append(Html.escape(String.format(Locale.ROOT, "%.1f%%",
+                    100 * (1 - o.searchedPredictedMs / o.targetMs)))).append(" below its target; the fill switched on,")
+                    .append(" one at a time, the candidates nearest to being kept (largest norm / threshold) while the ")
+                    .append("network stayed at or below the target:</p>\n<ul>");
+            o.fillSteps.forEach(step -> b.append("<li>").append(Html.escape(step)).append("</li>"));
+            b.append("</ul>\n");
+        }
         b.append("<h2>Chosen blocks</h2>\n<table>").append(Html.headerRow("block", "input", "output channels",
                 "stride", "kernel", "expansion", "channels", "predicted ms", "largest candidate ms"));
         for (SinglePathOutcome.Block k : o.blocks) {

@@ -150,6 +150,7 @@ public final class SinglePathSearch {
         long seed = 12345;
         int[] kernelSizes = {3, 5, 7};
         Path latencyTable;
+        boolean fillToTarget = true;
 
         /**
          * A directory of Fashion-MNIST/MNIST IDX files or of class-named image folders (see {@link SearchData});
@@ -288,6 +289,21 @@ public final class SinglePathSearch {
             Settings c = copy();
             c.latencyBatch = images;
             return c;
+        }
+
+        /**
+         * Whether the latency the search left below its target is spent afterwards ({@link BudgetFill}): the
+         * candidates nearest to being kept are switched on, one at a time, while the network stays at or below the
+         * target. Default true; false exports the search's last choices as they are.
+         */
+        public Settings fillToTarget(boolean fill) {
+            Settings c = copy();
+            c.fillToTarget = fill;
+            return c;
+        }
+
+        public boolean fillToTarget() {
+            return fillToTarget;
         }
 
         /** The candidate kernel sizes of every block; default 3, 5, 7. */
@@ -441,6 +457,7 @@ public final class SinglePathSearch {
             m.put("latencyBatch", latencyBatch);
             m.put("profileClock", profileClock.name());
             m.put("latencyTable", latencyTable == null ? "measured" : latencyTable.toAbsolutePath().normalize().toString());
+            m.put("fillToTarget", fillToTarget);
             return m;
         }
 
@@ -542,6 +559,15 @@ public final class SinglePathSearch {
         outcome.supernetTestAccuracy = outcome.epochs.get(outcome.epochs.size() - 1).testAccuracy;
         outcome.supernetParameters = net.numParams();
         Map<String, SuperkernelChoice> choices = LatencyModel.choices(net);
+        outcome.searchedPredictedMs = model.predictMs(choices);
+        outcome.fillSteps.clear();
+        if (s.fillToTarget) {
+            BudgetFill.fill(net, model, outcome.targetMs).forEach(step -> outcome.fillSteps.add(step.toString()));
+            choices = LatencyModel.choices(net);
+            log.accept(String.format(Locale.ROOT, "the search ended at %.3f ms (target %.3f ms); filled to %.3f ms in %d"
+                            + " step(s)%s", outcome.searchedPredictedMs, outcome.targetMs, model.predictMs(choices),
+                    outcome.fillSteps.size(), outcome.fillSteps.isEmpty() ? "" : ": " + String.join("; ", outcome.fillSteps)));
+        }
         outcome.predictedMs = model.predictMs(choices);
         outcome.blocks.clear();
         describeBlocks(supernet.blocks(), choices, model.table(), outcome);
@@ -569,19 +595,28 @@ public final class SinglePathSearch {
 
         progress.startPhase("time the slim network", profiler.roundsPerMeasurement());
         INDArray input = random(supernet.inputType(), profiler.batchSize());
-        double[] measured = profiler.wholeNetworkTimes(List.of(slim, exportLargest(supernet, net)), List.of(input, input));
+        LatencyCalibration.Measured measured = LatencyCalibration.measure(profiler, model.table(), supernet.blocks(),
+                c -> SinglePathExport.export(supernet, net, c), List.of(slim, exportLargest(supernet, net)), input);
         progress.endPhase();
-        outcome.measuredMs = measured[0];
-        outcome.supernetMeasuredMs = measured[1];
+        outcome.measuredMs = measured.ms()[0];
+        outcome.supernetMeasuredMs = measured.ms()[1];
+        outcome.gaugeMeasuredMs = measured.gaugeMs();
+        if (Double.isFinite(model.table().gaugeMs())) {
+            outcome.gaugeProfiledMs = model.table().gaugeMs();
+            outcome.measuredAtTableSpeedMs = measured.atTableSpeedMs()[0];
+            outcome.supernetMeasuredAtTableSpeedMs = measured.atTableSpeedMs()[1];
+        }
         log.accept(String.format(Locale.ROOT, "measured (%s clock, %d thread(s)): searched %.3f ms, predicted %.3f"
                         + " (%+.1f%%); supernet %.3f ms, predicted %.3f (%+.1f%%)", s.profileClock, s.profileThreads,
                 outcome.measuredMs, outcome.predictedMs, 100 * outcome.relativeError(), outcome.supernetMeasuredMs,
                 outcome.supernetPredictedMs, 100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredMs - 1)));
-        if (outcome.supernetProfiledMs > 0) {
-            log.accept(String.format(Locale.ROOT, "the supernet took %.3f ms when the table was made, %.3f ms now (%+.1f%%:"
-                            + " the machine's drift for this process, in every measurement taken now)",
-                    outcome.supernetProfiledMs, outcome.supernetMeasuredMs,
-                    100 * (outcome.supernetMeasuredMs / outcome.supernetProfiledMs - 1)));
+        if (outcome.gaugeProfiledMs > 0) {
+            log.accept(String.format(Locale.ROOT, "at the table's speed (the gauge network took %.3f ms when the table"
+                            + " was made, %.3f ms now: %+.1f%%, the machine's drift): searched %.3f ms (%+.1f%%),"
+                            + " supernet %.3f ms (%+.1f%%)", outcome.gaugeProfiledMs, outcome.gaugeMeasuredMs,
+                    100 * (outcome.gaugeMeasuredMs / outcome.gaugeProfiledMs - 1), outcome.measuredAtTableSpeedMs,
+                    100 * outcome.relativeErrorAtTableSpeed(), outcome.supernetMeasuredAtTableSpeedMs,
+                    100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredAtTableSpeedMs - 1)));
         }
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
         var normalizer = data.normalizer();

@@ -112,6 +112,25 @@ class LatencyProfilerTest {
     }
 
     /**
+     * Against a gauge: each network's time in units of the gauge's, from the same rounds. The gauge timed against
+     * itself is about 1 (two runs of one network in each round), a table's gauge time turns the ratio into ms.
+     */
+    @Test
+    void networksAreTimedInUnitsOfAGaugeTimedInTheSameRounds() {
+        LatencyProfiler profiler = LatencyProfiler.builder().warmup(1).repeats(5).threads(1).quantile(0.25).build();
+        SearchableBlock block = invertedResidual();
+        ComputationGraph gauge = block.candidateNetwork(block.space().candidate(1, 1), DataType.FLOAT);
+        org.nd4j.linalg.api.ndarray.INDArray input = org.nd4j.linalg.factory.Nd4j.rand(DataType.FLOAT, 1, 4, 8, 8);
+        LatencyProfiler.Gauged g = profiler.wholeNetworkTimesAgainst(List.of(gauge), List.of(input), gauge, input);
+        assertEquals(1, g.ms().length);
+        assertTrue(g.gaugeMs() > 0 && g.ms()[0] > 0, g.toString());
+        assertTrue(g.ratioToGauge()[0] > 0.5 && g.ratioToGauge()[0] < 2, "the gauge in its own units: "
+                + g.ratioToGauge()[0]);
+        assertThrows(IllegalArgumentException.class, () -> profiler.wholeNetworkTimesAgainst(List.of(gauge), List.of(),
+                gauge, input), "one input per network");
+    }
+
+    /**
      * Candidates and whole networks in one measurement: the table is that of {@code profile(blocks)}, the whole
      * networks' times carry the per-call overhead the candidates' entries have taken off, and one warm-up serves all.
      */

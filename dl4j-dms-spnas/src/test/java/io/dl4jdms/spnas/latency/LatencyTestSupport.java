@@ -31,7 +31,7 @@ public final class LatencyTestSupport {
      * 8x8x6 input; "a": sizes 3/5/7, ratios 1/2 (groups of 3 channels), residual; "b": sizes 3/5, ratios 1/2/3
      * (groups of 2), stride 2.
      */
-    static ComputationGraphConfiguration twoSuperkernels(boolean relaxed, IUpdater updater, IUpdater thresholdUpdater) {
+    public static ComputationGraphConfiguration twoSuperkernels(boolean relaxed, IUpdater updater, IUpdater thresholdUpdater) {
         return new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE).updater(updater).graphBuilder()
                 .addInputs("in").setInputTypes(InputType.convolutional(8, 8, 6))
                 .addLayer("a", new SuperkernelDepthwise.Builder().kernelSizes(3, 5, 7).expansionRatios(1, 2)
@@ -66,7 +66,7 @@ public final class LatencyTestSupport {
     }
 
     /** Runtimes that grow with kernel size and ratio; skipping "a" costs 0.1; fixed part 2. */
-    static CandidateLatencyTable table(ComputationGraphConfiguration conf) {
+    public static CandidateLatencyTable table(ComputationGraphConfiguration conf) {
         List<SearchableBlock> blocks = SearchableBlock.depthwiseLayers(conf, InputType.convolutional(8, 8, 6));
         CandidateLatencyTable.Entry a = entry(blocks.get(0), new double[][] {{1.0, 1.6}, {1.4, 2.5}, {2.0, 3.9}}, 0.1);
         CandidateLatencyTable.Entry b = entry(blocks.get(1), new double[][] {{0.5, 0.8, 1.2}, {0.7, 1.1, 1.9}}, 0.0);

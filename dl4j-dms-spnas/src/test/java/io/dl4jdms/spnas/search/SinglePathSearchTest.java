@@ -58,11 +58,28 @@ class SinglePathSearchTest {
 
         JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
         for (String key : new String[] {"latency.targetMs", "latency.predictedMs", "latency.measuredMs",
-                "latency.relativeError", "slim.testAccuracy", "timing.searchSeconds", "timing.retrainSeconds"}) {
+                "latency.relativeError", "latency.searchedPredictedMs", "latency.measuredAtTableSpeedMs",
+                "latency.relativeErrorAtTableSpeed", "latency.supernetMeasuredAtTableSpeedMs", "latency.gaugeProfiledMs",
+                "latency.gaugeMeasuredMs", "slim.testAccuracy", "timing.searchSeconds", "timing.retrainSeconds"}) {
             String[] path = key.split("\\.");
             assertTrue(summary.path(path[0]).path(path[1]).isNumber(), key + " in " + summary);
         }
         assertEquals(SinglePathSearch.Settings.DEFAULT_TARGET_FRACTION * outcome.supernetPredictedMs, summary.path("latency").path("targetMs").asDouble(), 1e-9);
+        // The gauge was timed with the table and again at the end; the time at the table's speed is the ratio to it.
+        JsonNode latency = summary.path("latency");
+        assertEquals(CandidateLatencyTable.read(dir.resolve("latency.json").toFile()).gaugeMs(),
+                latency.path("gaugeProfiledMs").asDouble(), 1e-9);
+        assertTrue(latency.path("gaugeMeasuredMs").asDouble() > 0 && latency.path("measuredAtTableSpeedMs").asDouble() > 0,
+                latency.toString());
+        assertEquals(latency.path("predictedMs").asDouble() / latency.path("measuredAtTableSpeedMs").asDouble() - 1,
+                latency.path("relativeErrorAtTableSpeed").asDouble(), 1e-9);
+        // The fill: only upwards, never above the target, every step recorded.
+        assertTrue(outcome.predictedMs >= outcome.searchedPredictedMs, summary.toString());
+        if (outcome.searchedPredictedMs <= outcome.targetMs) {
+            assertTrue(outcome.predictedMs <= outcome.targetMs, summary.toString());
+        }
+        assertEquals(outcome.fillSteps.isEmpty(), outcome.predictedMs == outcome.searchedPredictedMs, summary.toString());
+        assertEquals(outcome.fillSteps.size(), latency.path("fillSteps").size());
         double accuracy = summary.path("slim").path("testAccuracy").asDouble(-1);
         assertTrue(accuracy >= 0 && accuracy <= 1, summary.toString());
         assertTrue(summary.path("export").path("maxAbsDifference").asDouble(1) <= 1e-4, summary.toString());
