@@ -1,6 +1,7 @@
 package io.dl4jdms.cli;
 
 import io.dl4jdms.pipeline.report.ReportWriter;
+import io.dl4jdms.spnas.latency.LatencyLossListener;
 import io.dl4jdms.spnas.search.SinglePathOutcome;
 import io.dl4jdms.spnas.search.SinglePathSearch;
 import picocli.CommandLine;
@@ -81,6 +82,10 @@ final class SpnasCommand implements Callable<Integer> {
                     + "--no-fill-to-target exports the search's last choices as they are).")
     boolean fillToTarget = true;
 
+    /** Where the skip gates start (margin below their norms); hidden, for studies of the defaults. */
+    @Option(names = "--skip-threshold-start", paramLabel = "M", hidden = true)
+    double skipThresholdStart = LatencyLossListener.Builder.DEFAULT_SKIP_THRESHOLD_START;
+
     /** Timed runs per candidate; hidden, for quick runs such as the tests. */
     @Option(names = "--profile-repeats", paramLabel = "N", hidden = true)
     int profileRepeats = DEFAULTS.profileRepeats();
@@ -104,7 +109,7 @@ final class SpnasCommand implements Callable<Integer> {
             require(latencyBatch >= 1, "--latency-batch", latencyBatch, "at least 1");
             SinglePathSearch.Settings settings = new SinglePathSearch.Settings().data(data.checked())
                     .epochs(warmupEpochs, epochs, retrainEpochs).profile(profileWarmup, profileRepeats).latencyBatch(latencyBatch).seed(seed)
-                    .fillToTarget(fillToTarget);
+                    .fillToTarget(fillToTarget).skipThresholdStart(skipThresholdStart);
             if (latencyTable != null) {
                 require(java.nio.file.Files.isRegularFile(latencyTable), "--latency-table", latencyTable,
                         "a latency.json file");

@@ -138,6 +138,7 @@ public final class SinglePathSearch {
         double latencyWeight = LatencyLossListener.Builder.DEFAULT_WEIGHT;
         double latencyWeightGrowth = LatencyLossListener.Builder.DEFAULT_WEIGHT_GROWTH;
         double thresholdStart = LatencyLossListener.Builder.DEFAULT_THRESHOLD_START;
+        double skipThresholdStart = LatencyLossListener.Builder.DEFAULT_SKIP_THRESHOLD_START;
         double learningRate = 2e-3;
         double thresholdLearningRate = 0.05;
         int profileWarmup = 20;
@@ -226,6 +227,17 @@ public final class SinglePathSearch {
         public Settings thresholdStart(double margin) {
             Settings c = copy();
             c.thresholdStart = margin;
+            return c;
+        }
+
+        /**
+         * Where the skip gates start the search: {@code (1 - margin)} times their norms (see
+         * {@link LatencyLossListener.Builder#skipThresholdStart}); default
+         * {@value LatencyLossListener.Builder#DEFAULT_SKIP_THRESHOLD_START}.
+         */
+        public Settings skipThresholdStart(double margin) {
+            Settings c = copy();
+            c.skipThresholdStart = margin;
             return c;
         }
 
@@ -407,6 +419,9 @@ public final class SinglePathSearch {
             if (!(latencyWeightGrowth >= 0 && latencyWeightGrowth <= 1)) {
                 throw new IllegalArgumentException("latency weight growth must be in [0, 1], got " + latencyWeightGrowth);
             }
+            if (!(skipThresholdStart >= 0 && skipThresholdStart < 1)) {
+                throw new IllegalArgumentException("skip threshold start margin must be in [0, 1), got " + skipThresholdStart);
+            }
             if (!(thresholdStart >= 0 && thresholdStart < 1)) {
                 throw new IllegalArgumentException("threshold start margin must be in [0, 1), got " + thresholdStart);
             }
@@ -445,6 +460,7 @@ public final class SinglePathSearch {
             m.put("latencyWeight", latencyWeight);
             m.put("latencyWeightGrowth", latencyWeightGrowth);
             m.put("thresholdStart", thresholdStart);
+            m.put("skipThresholdStart", skipThresholdStart);
             m.put("learningRate", learningRate);
             m.put("thresholdLearningRate", thresholdLearningRate);
             m.put("seed", seed);
@@ -684,6 +700,7 @@ public final class SinglePathSearch {
         long iterationsPerEpoch = (data.numTrain() + s.batchSize - 1) / s.batchSize;
         LatencyLossListener latency = LatencyLossListener.builder(model).weight(s.latencyWeight)
                 .weightGrowth(s.latencyWeightGrowth).thresholdStart(s.thresholdStart)
+                .skipThresholdStart(s.skipThresholdStart)
                 .targetMs(outcome.targetMs).warmupIterations(s.warmupEpochs * iterationsPerEpoch).build();
         if (state.latency != null) {
             latency.resume(state.latency);
