@@ -201,8 +201,7 @@ public final class SinglePathVsUniform {
     /** Trains the plain network of the choices from scratch; its test accuracy. */
     private static double train(SinglePathSupernet supernet, Map<String, SuperkernelChoice> choices, SearchData data,
                                 int epochs, long seed) {
-        ComputationGraph net = new ComputationGraph(supernet.plainConfiguration(choices));
-        net.init();
+        ComputationGraph net = plain(supernet, choices);
         DataSetIterator train = data.train(BATCH, seed);
         for (int e = 0; e < epochs; e++) {
             net.fit(train);
