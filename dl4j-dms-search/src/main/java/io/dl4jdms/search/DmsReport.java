@@ -78,6 +78,7 @@ public final class DmsReport {
         slim.put("maxAbsDiffVsHardMasked", o.slimMaxAbsDiffVsHardMasked);
         slim.put("training", o.slimTraining);
         slim.put("trainingEpochs", o.slimTrainingEpochs);
+        slim.put("searchEpochs", o.slimSearchEpochs);
         if (o.recalibrationBatches > 0) {
             slim.put("testAccuracyBeforeRecalibration", o.slimTestAccuracyBeforeRecalibration);
             slim.put("recalibrationBatches", o.recalibrationBatches);
@@ -124,7 +125,7 @@ public final class DmsReport {
         if (!Double.isNaN(o.pretrainedTestAccuracy)) {
             row(b, "pretrained network, unpruned", o.supernetFlops, o.supernetParams, o.pretrainedTestAccuracy);
         }
-        row(b, "slim network (" + training(o.slimTraining, o.slimTrainingEpochs) + ")", o.slimFlops, o.slimParams,
+        row(b, "slim network (" + o.slimTrainingInWords() + ")", o.slimFlops, o.slimParams,
                 o.slimTestAccuracy);
         row(b, "baseline: " + o.baselineMethod + (o.baselineTrainingEpochs > 0
                         ? String.format(Locale.ROOT, " (%d epoch(s))", o.baselineTrainingEpochs) : ""),
@@ -150,10 +151,6 @@ public final class DmsReport {
                 .append("<p>Files: <code>summary.json</code>, <code>structure.json</code>, <code>slim-model.zip</code>,")
                 .append(" <code>checkpoint/</code>.</p>\n");
         return Html.page("dl4j-dms search report", b);
-    }
-
-    private static String training(String how, int epochs) {
-        return "none".equals(how) ? "not retrained" : String.format(Locale.ROOT, "%s, %d epoch(s)", how, epochs);
     }
 
     private static void row(StringBuilder b, String label, double flops, double params, double accuracy) {

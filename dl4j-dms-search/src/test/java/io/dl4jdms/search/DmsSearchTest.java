@@ -220,8 +220,9 @@ class DmsSearchTest {
     }
 
     /**
-     * The pretrained pipeline end to end: the slim network and the baseline (the pretrained network pruned uniformly
-     * by filter magnitude to the same FLOPs) are fine-tuned for the same epochs on the same data.
+     * The pretrained pipeline end to end: after the pretraining, the slim network's weights train in the search (1
+     * epoch) and in the fine-tuning (1 epoch); the baseline (the pretrained network pruned uniformly by filter
+     * magnitude to the same FLOPs) takes no part in the search and is fine-tuned for both, 2 epochs on the same data.
      */
     @Test
     void pretrainedPipelineAgainstUniformMagnitudePruningWithTheSameFineTuning(@TempDir Path out) throws IOException {
@@ -230,15 +231,21 @@ class DmsSearchTest {
         SearchOutcome o = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
         checkBudgetAndBaseline(o);
         assertEquals("fine-tuned", o.slimTraining);
-        assertEquals(1, o.slimTrainingEpochs);
-        assertEquals(1, o.baselineTrainingEpochs);
-        assertEquals(1, epochsOf(o, "slim"));
-        assertEquals(1, epochsOf(o, "baseline"), "the baseline gets the slim network's fine-tuning");
         assertEquals(1, epochsOf(o, "pretrain"));
         assertEquals(1, epochsOf(o, "search"));
+        assertEquals(1, epochsOf(o, "slim"), "the slim network is fine-tuned for the retraining epochs");
+        assertEquals(2, epochsOf(o, "baseline"), "the baseline is fine-tuned for the search and retraining epochs");
+        assertEquals(2, o.slimTrainingEpochs, "search + fine-tuning");
+        assertEquals(1, o.slimSearchEpochs);
+        assertEquals(2, o.baselineTrainingEpochs);
+        assertEquals("1 search epoch(s) + fine-tuned 1 epoch(s)", o.slimTrainingInWords());
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertTrue(summary.path("baseline").path("method").asText().contains("fine-tuned"), summary.toString());
-        assertEquals(1, summary.path("baseline").path("trainingEpochs").asInt());
+        assertEquals(2, summary.path("baseline").path("trainingEpochs").asInt(-1));
+        assertEquals(2, summary.path("slim").path("trainingEpochs").asInt(-1));
+        assertEquals(1, summary.path("slim").path("searchEpochs").asInt(-1));
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("1 search epoch(s) + fine-tuned 1 epoch(s)") && html.contains("(2 epoch(s))"), html);
     }
 
     @Test
