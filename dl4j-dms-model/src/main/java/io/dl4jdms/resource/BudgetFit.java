@@ -21,8 +21,14 @@ import java.util.List;
  * mean importance of the operator's kept elements. The ratios {@code a} are rewritten so that
  * {@code round((1 - a) N)} is the new kept size.
  *
+ * <p>The other way, {@link #fill}: a structure that ended below its budget (a search that overshot, or a removal
+ * above that saved more than was needed) gets back, one element at a time, the most important pruned element per
+ * unit of resource it costs, as long as the hard figure stays at most the target.
+ *
  * <pre>{@code
- * BudgetFit.Result r = BudgetFit.fit(model, ResourceKind.FLOPS, 0.5 * model.full(ResourceKind.FLOPS), 0.0);
+ * double target = 0.5 * model.full(ResourceKind.FLOPS);
+ * BudgetFit.Result shrunk = BudgetFit.fit(model, ResourceKind.FLOPS, target, 0.01);
+ * BudgetFit.Result filled = BudgetFit.fill(model, ResourceKind.FLOPS, target);
  * }</pre>
  */
 public final class BudgetFit {
@@ -35,22 +41,26 @@ public final class BudgetFit {
         /** The hard figure before and after. */
         public final double before;
         public final double after;
-        /** Elements removed, in order, as {@code operator name} entries (one per element). */
+        /** Elements removed ({@link #fit}), in order, as {@code operator name} entries (one per element). */
         public final List<String> removed;
-        /** Whether the figure is now within {@code target * (1 + tolerance)}. */
+        /** Elements added back ({@link #fill}), in order, as {@code operator name} entries (one per element). */
+        public final List<String> added;
+        /** Whether the figure is now within {@code target * (1 + tolerance)} ({@link #fill}: at most the target). */
         public final boolean withinBudget;
 
-        Result(double before, double after, List<String> removed, boolean withinBudget) {
+        Result(double before, double after, List<String> removed, List<String> added, boolean withinBudget) {
             this.before = before;
             this.after = after;
             this.removed = Collections.unmodifiableList(removed);
+            this.added = Collections.unmodifiableList(added);
             this.withinBudget = withinBudget;
         }
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "%.0f -> %.0f, %d element(s) removed%s", before, after,
-                    removed.size(), withinBudget ? "" : " (still above the budget: every width operator keeps one)");
+            return String.format(java.util.Locale.ROOT, "%.0f -> %.0f, %d element(s) %s%s", before, after,
+                    added.isEmpty() ? removed.size() : added.size(), added.isEmpty() ? "removed" : "added back",
+                    withinBudget ? "" : " (still above the budget: every width operator keeps one)");
         }
     }
 
@@ -62,9 +72,7 @@ public final class BudgetFit {
      * @throws IllegalArgumentException on a target that is not positive and finite, or a negative tolerance
      */
     public static Result fit(ResourceModel model, ResourceKind kind, double target, double tolerance) {
-        if (!(target > 0) || Double.isInfinite(target)) {
-            throw new IllegalArgumentException("BudgetFit: target must be positive and finite, got " + target);
-        }
+        requireTarget(target);
         if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
             throw new IllegalArgumentException("BudgetFit: tolerance must be at least 0 and finite, got " + tolerance);
         }
@@ -107,7 +115,66 @@ public final class BudgetFit {
             removed.add(best.operatorName());
             current = bestAfter;
         }
-        return new Result(before, current, removed, current <= limit);
+        return new Result(before, current, removed, List.of(), current <= limit);
+    }
+
+    /**
+     * Grows width operators while the hard figure of {@code kind} stays at most {@code target}: each step adds the
+     * pruned element that brings the most importance per unit of resource it costs (an operator's next element in its
+     * importance order, weighed by its importance over the mean importance of the operator's kept elements), among
+     * the steps that stay within the target. Depth operators are left as searched; a structure at or above the
+     * target is left alone.
+     *
+     * @param target the budget, in the figure's unit (e.g. FLOPs), positive and finite
+     * @throws IllegalArgumentException on a target that is not positive and finite
+     */
+    public static Result fill(ResourceModel model, ResourceKind kind, double target) {
+        requireTarget(target);
+        double before = model.evaluate(kind).value();
+        double current = before;
+        List<String> added = new ArrayList<>();
+        while (true) {
+            TopkOperator best = null;
+            double bestGain = Double.NEGATIVE_INFINITY;
+            double bestAfter = current;
+            for (TopkOperator op : model.operators()) {
+                if (op.isDepthOperator()) {
+                    continue;
+                }
+                int n = op.operatorSize();
+                int k = TopK.keptSize(op.ratio(), n);
+                if (k >= n) {
+                    continue;
+                }
+                double ratio = op.ratio();
+                op.setRatio(ratioFor(k + 1, n));
+                double after = model.evaluate(kind).value();
+                op.setRatio(ratio);
+                double cost = after - current;
+                if (!(cost > 0) || after > target) {
+                    continue;
+                }
+                double gain = relativeImportance(op.importance(), k, k + 1) / cost;
+                if (gain > bestGain) {
+                    bestGain = gain;
+                    best = op;
+                    bestAfter = after;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            best.setRatio(ratioFor(TopK.keptSize(best.ratio(), best.operatorSize()) + 1, best.operatorSize()));
+            added.add(best.operatorName());
+            current = bestAfter;
+        }
+        return new Result(before, current, List.of(), added, current <= target);
+    }
+
+    private static void requireTarget(double target) {
+        if (!(target > 0) || Double.isInfinite(target)) {
+            throw new IllegalArgumentException("BudgetFit: target must be positive and finite, got " + target);
+        }
     }
 
     /** The ratio whose kept size is exactly {@code k} of {@code n}: the middle of its rounding interval. */
@@ -120,6 +187,14 @@ public final class BudgetFit {
      * kept ones (0 when they are all 0).
      */
     private static double relativeLoss(double[] importance, int k) {
+        return relativeImportance(importance, k, k);
+    }
+
+    /**
+     * The importance of the {@code rank}-th most important element over the mean importance of the {@code k} most
+     * important (kept) ones (0 when they are all 0).
+     */
+    private static double relativeImportance(double[] importance, int k, int rank) {
         double[] sorted = importance.clone();
         Arrays.sort(sorted);
         double sum = 0;
@@ -127,7 +202,7 @@ public final class BudgetFit {
             sum += Math.abs(sorted[i]);
         }
         double mean = sum / k;
-        double least = Math.abs(sorted[sorted.length - k]);
-        return mean == 0 ? 0 : least / mean;
+        double element = Math.abs(sorted[sorted.length - rank]);
+        return mean == 0 ? 0 : element / mean;
     }
 }

@@ -71,6 +71,7 @@ public final class DmsReport {
         searched.put("flops", o.searchedFlops);
         searched.put("flopsAtSearchEnd", o.searchEndFlops);
         searched.put("budgetFitRemoved", o.budgetFitRemoved);
+        searched.put("budgetFitAdded", o.budgetFitAdded);
         ObjectNode slim = root.putObject("slim");
         slim.put("flops", o.slimFlops);
         slim.put("params", o.slimParams);
@@ -117,11 +118,12 @@ public final class DmsReport {
         b.append("<h2>Result</h2>\n<table>").append(Html.headerRow("", "FLOPs", "parameters", "test accuracy"));
         row(b, "supernet", o.supernetFlops, o.supernetParams, Double.NaN);
         row(b, "target", o.targetFlops, o.targetParams, Double.NaN);
-        if (o.budgetFitRemoved > 0) {
+        boolean fitted = o.budgetFitRemoved > 0 || o.budgetFitAdded > 0;
+        if (fitted) {
             row(b, "search end (hard masks)", o.searchEndFlops, Double.NaN, Double.NaN);
         }
-        row(b, o.budgetFitRemoved > 0 ? String.format(Locale.ROOT, "searched, after the budget fit (%d element(s) removed)",
-                o.budgetFitRemoved) : "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
+        row(b, fitted ? String.format(Locale.ROOT, "searched, after the budget fit (%d element(s) removed, %d added back)",
+                o.budgetFitRemoved, o.budgetFitAdded) : "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
         if (!Double.isNaN(o.pretrainedTestAccuracy)) {
             row(b, "pretrained network, unpruned", o.supernetFlops, o.supernetParams, o.pretrainedTestAccuracy);
         }

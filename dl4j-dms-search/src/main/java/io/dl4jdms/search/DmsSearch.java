@@ -67,7 +67,8 @@ public final class DmsSearch {
 
     /**
      * How far above the budget a searched structure may end before {@link BudgetFit} removes its least
-     * important channels: 1%.
+     * important channels: 1%. A structure that ends below the budget (or that the removal brought below it) gets its
+     * most important pruned channels back while it stays at most at the budget ({@link BudgetFit#fill}).
      */
     static final double BUDGET_TOLERANCE = 0.01;
 
@@ -231,7 +232,12 @@ public final class DmsSearch {
         if (!fit.removed.isEmpty()) {
             log.accept("budget fit (" + outcome.resource + "): " + fit);
         }
+        BudgetFit.Result fill = BudgetFit.fill(model, kind, target);
+        if (!fill.added.isEmpty()) {
+            log.accept("budget fill (" + outcome.resource + "): " + fill);
+        }
         outcome.budgetFitRemoved = fit.removed.size();
+        outcome.budgetFitAdded = fill.added.size();
         outcome.searchedFlops = model.evaluate(ResourceKind.FLOPS).value();
         for (OperatorState s : OperatorState.read(supernet)) {
             TopkOperator op = model.operators().stream().filter(o -> o.operatorName().equals(s.name())).findFirst()

@@ -43,6 +43,11 @@ public final class SearchOutcome {
     public double searchEndFlops;
     /** Elements the budget fit removed after the search (0 when the search ended within the budget). */
     public int budgetFitRemoved;
+    /**
+     * Elements the budget fit added back after the search, while the structure stayed at most at the target (0 when
+     * the search, or the removal, ended at the target or above it).
+     */
+    public int budgetFitAdded;
     /** The FLOPs of the searched structure with hard masks, after the budget fit: what is exported. */
     public double searchedFlops;
     public double slimFlops;

@@ -77,6 +77,7 @@ class DmsSearchTest {
                 "slim " + outcome.slimFlops + " not within 3% of the target " + outcome.targetFlops);
         assertTrue(summary.path("searched").path("flopsAtSearchEnd").isNumber(), summary.toString());
         assertEquals(outcome.budgetFitRemoved, summary.path("searched").path("budgetFitRemoved").asInt(-1));
+        assertEquals(outcome.budgetFitAdded, summary.path("searched").path("budgetFitAdded").asInt(-1));
         assertTrue(Math.abs(outcome.baselineFlops / outcome.slimFlops - 1) < 0.1,
                 "baseline FLOPs " + outcome.baselineFlops + " vs slim " + outcome.slimFlops);
         SearchedStructure structure = SearchedStructure.read(out.resolve("structure.json").toFile());
@@ -157,7 +158,10 @@ class DmsSearchTest {
     private static void checkBudgetAndBaseline(SearchOutcome o) {
         assertTrue(o.slimFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * o.targetFlops + 1e-6,
                 "slim " + o.slimFlops + " more than 1% above the target " + o.targetFlops);
-        assertTrue(o.slimFlops >= 0.9 * o.targetFlops, "slim " + o.slimFlops + " far below the target " + o.targetFlops);
+        // A structure below the target gets its most important pruned channels back while it stays at most at it.
+        assertTrue(o.slimFlops >= 0.97 * o.targetFlops, "slim " + o.slimFlops + " more than 3% below the target "
+                + o.targetFlops + " (search end " + o.searchEndFlops + ", " + o.budgetFitAdded + " added back)");
+        assertTrue(o.budgetFitAdded == 0 || o.slimFlops <= o.targetFlops, "added back past the target: " + o.slimFlops);
         assertEquals(o.searchedFlops, o.slimFlops, 1e-6 * o.slimFlops);
         assertTrue(o.slimMaxAbsDiffVsHardMasked <= 1e-4, "slim vs hard-masked max |diff| " + o.slimMaxAbsDiffVsHardMasked);
         assertTrue(o.baselineFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * o.slimFlops + 1e-6
