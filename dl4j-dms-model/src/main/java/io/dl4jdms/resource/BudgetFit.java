@@ -81,39 +81,12 @@ public final class BudgetFit {
         double current = before;
         List<String> removed = new ArrayList<>();
         while (current > limit) {
-            TopkOperator best = null;
-            double bestCost = Double.POSITIVE_INFINITY;
-            double bestAfter = current;
-            for (TopkOperator op : model.operators()) {
-                if (op.isDepthOperator()) {
-                    continue;
-                }
-                int n = op.operatorSize();
-                int k = TopK.keptSize(op.ratio(), n);
-                if (k <= 1) {
-                    continue;
-                }
-                double ratio = op.ratio();
-                op.setRatio(ratioFor(k - 1, n));
-                double after = model.evaluate(kind).value();
-                op.setRatio(ratio);
-                double saved = current - after;
-                if (!(saved > 0)) {
-                    continue;
-                }
-                double cost = relativeLoss(op.importance(), k) / saved;
-                if (cost < bestCost) {
-                    bestCost = cost;
-                    best = op;
-                    bestAfter = after;
-                }
-            }
+            Step best = bestStep(model, kind, current, -1, Double.POSITIVE_INFINITY);
             if (best == null) {
                 break;
             }
-            best.setRatio(ratioFor(TopK.keptSize(best.ratio(), best.operatorSize()) - 1, best.operatorSize()));
-            removed.add(best.operatorName());
-            current = bestAfter;
+            removed.add(best.apply());
+            current = best.after;
         }
         return new Result(before, current, removed, List.of(), current <= limit);
     }
@@ -133,42 +106,67 @@ public final class BudgetFit {
         double before = model.evaluate(kind).value();
         double current = before;
         List<String> added = new ArrayList<>();
-        while (true) {
-            TopkOperator best = null;
-            double bestGain = Double.NEGATIVE_INFINITY;
-            double bestAfter = current;
-            for (TopkOperator op : model.operators()) {
-                if (op.isDepthOperator()) {
-                    continue;
-                }
-                int n = op.operatorSize();
-                int k = TopK.keptSize(op.ratio(), n);
-                if (k >= n) {
-                    continue;
-                }
-                double ratio = op.ratio();
-                op.setRatio(ratioFor(k + 1, n));
-                double after = model.evaluate(kind).value();
-                op.setRatio(ratio);
-                double cost = after - current;
-                if (!(cost > 0) || after > target) {
-                    continue;
-                }
-                double gain = relativeImportance(op.importance(), k, k + 1) / cost;
-                if (gain > bestGain) {
-                    bestGain = gain;
-                    best = op;
-                    bestAfter = after;
-                }
-            }
-            if (best == null) {
-                break;
-            }
-            best.setRatio(ratioFor(TopK.keptSize(best.ratio(), best.operatorSize()) + 1, best.operatorSize()));
-            added.add(best.operatorName());
-            current = bestAfter;
+        for (Step best = bestStep(model, kind, current, 1, target); best != null;
+             best = bestStep(model, kind, current, 1, target)) {
+            added.add(best.apply());
+            current = best.after;
         }
         return new Result(before, current, List.of(), added, current <= target);
+    }
+
+    /** One element more or fewer of one width operator, and the figure after it. */
+    private static final class Step {
+        final TopkOperator op;
+        final int step;
+        final double after;
+
+        Step(TopkOperator op, int step, double after) {
+            this.op = op;
+            this.step = step;
+            this.after = after;
+        }
+
+        /** Makes the step; returns the operator's name. */
+        String apply() {
+            op.setRatio(ratioFor(TopK.keptSize(op.ratio(), op.operatorSize()) + step, op.operatorSize()));
+            return op.operatorName();
+        }
+    }
+
+    /**
+     * The best step of one element ({@code step} -1: removal, +1: addition) of a width operator whose figure moves the
+     * right way and ends at most at {@code ceiling}: the removal that loses the least relative importance per unit
+     * saved, or the addition that gains the most per unit added; null when no operator can take the step.
+     */
+    private static Step bestStep(ResourceModel model, ResourceKind kind, double current, int step, double ceiling) {
+        Step best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (TopkOperator op : model.operators()) {
+            if (op.isDepthOperator()) {
+                continue;
+            }
+            int n = op.operatorSize();
+            int k = TopK.keptSize(op.ratio(), n);
+            if (k + step < 1 || k + step > n) {
+                continue;
+            }
+            double ratio = op.ratio();
+            op.setRatio(ratioFor(k + step, n));
+            double after = model.evaluate(kind).value();
+            op.setRatio(ratio);
+            double moved = step * (after - current);
+            if (!(moved > 0) || after > ceiling) {
+                continue;
+            }
+            // The element that leaves (the least important kept one) or joins (the most important pruned one), over
+            // the mean importance of the kept ones, per unit of resource; a removal scores its loss negatively.
+            double score = step * relativeImportance(op.importance(), k, step < 0 ? k : k + 1) / moved;
+            if (score > bestScore) {
+                bestScore = score;
+                best = new Step(op, step, after);
+            }
+        }
+        return best;
     }
 
     private static void requireTarget(double target) {
@@ -180,14 +178,6 @@ public final class BudgetFit {
     /** The ratio whose kept size is exactly {@code k} of {@code n}: the middle of its rounding interval. */
     static double ratioFor(int k, int n) {
         return 1.0 - (double) k / n;
-    }
-
-    /**
-     * The importance of the least important of the {@code k} kept elements over the mean importance of the
-     * kept ones (0 when they are all 0).
-     */
-    private static double relativeLoss(double[] importance, int k) {
-        return relativeImportance(importance, k, k);
     }
 
     /**
