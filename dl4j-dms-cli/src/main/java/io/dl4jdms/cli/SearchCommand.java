@@ -51,7 +51,8 @@ final class SearchCommand implements Callable<Integer> {
     int epochs = 2;
 
     @Option(names = "--retrain-epochs", paramLabel = "N",
-            description = "Retraining epochs of the slim network and the baseline (default: ${DEFAULT-VALUE}).")
+            description = "Retraining epochs of the slim network and the baseline; the pretrained pipeline's baseline"
+                    + " is fine-tuned for the search epochs too (default: ${DEFAULT-VALUE}).")
     int retrainEpochs = 3;
 
     @Option(names = "--structure-iterations", paramLabel = "N",
@@ -138,8 +139,7 @@ final class SearchCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "pretrained network (unpruned) test accuracy %.4f%n", outcome.pretrainedTestAccuracy);
         }
         System.out.printf(Locale.ROOT, "slim test accuracy %.4f (%s), baseline %.4f at %.0f FLOPs (%s%s)%n",
-                outcome.slimTestAccuracy, outcome.slimTrainingEpochs == 0 ? "not retrained" : outcome.slimTraining + ", "
-                        + outcome.slimTrainingEpochs + " epoch(s)", outcome.baselineTestAccuracy, outcome.baselineFlops,
+                outcome.slimTestAccuracy, outcome.slimTrainingInWords(), outcome.baselineTestAccuracy, outcome.baselineFlops,
                 outcome.baselineMethod, outcome.baselineTrainingEpochs == 0 ? "" : ", " + outcome.baselineTrainingEpochs
                         + " epoch(s)");
         if (outcome.recalibrationBatches > 0) {

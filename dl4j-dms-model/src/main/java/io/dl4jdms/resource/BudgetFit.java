@@ -21,8 +21,14 @@ import java.util.List;
  * mean importance of the operator's kept elements. The ratios {@code a} are rewritten so that
  * {@code round((1 - a) N)} is the new kept size.
  *
+ * <p>The other way, {@link #fill}: a structure that ended below its budget (a search that overshot, or a removal
+ * above that saved more than was needed) gets back, one element at a time, the most important pruned element per
+ * unit of resource it costs, as long as the hard figure stays at most the target.
+ *
  * <pre>{@code
- * BudgetFit.Result r = BudgetFit.fit(model, ResourceKind.FLOPS, 0.5 * model.full(ResourceKind.FLOPS), 0.0);
+ * double target = 0.5 * model.full(ResourceKind.FLOPS);
+ * BudgetFit.Result shrunk = BudgetFit.fit(model, ResourceKind.FLOPS, target, 0.01);
+ * BudgetFit.Result filled = BudgetFit.fill(model, ResourceKind.FLOPS, target);
  * }</pre>
  */
 public final class BudgetFit {
@@ -35,22 +41,26 @@ public final class BudgetFit {
         /** The hard figure before and after. */
         public final double before;
         public final double after;
-        /** Elements removed, in order, as {@code operator name} entries (one per element). */
+        /** Elements removed ({@link #fit}), in order, as {@code operator name} entries (one per element). */
         public final List<String> removed;
-        /** Whether the figure is now within {@code target * (1 + tolerance)}. */
+        /** Elements added back ({@link #fill}), in order, as {@code operator name} entries (one per element). */
+        public final List<String> added;
+        /** Whether the figure is now within {@code target * (1 + tolerance)} ({@link #fill}: at most the target). */
         public final boolean withinBudget;
 
-        Result(double before, double after, List<String> removed, boolean withinBudget) {
+        Result(double before, double after, List<String> removed, List<String> added, boolean withinBudget) {
             this.before = before;
             this.after = after;
             this.removed = Collections.unmodifiableList(removed);
+            this.added = Collections.unmodifiableList(added);
             this.withinBudget = withinBudget;
         }
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "%.0f -> %.0f, %d element(s) removed%s", before, after,
-                    removed.size(), withinBudget ? "" : " (still above the budget: every width operator keeps one)");
+            return String.format(java.util.Locale.ROOT, "%.0f -> %.0f, %d element(s) %s%s", before, after,
+                    added.isEmpty() ? removed.size() : added.size(), added.isEmpty() ? "removed" : "added back",
+                    withinBudget ? "" : " (still above the budget: every width operator keeps one)");
         }
     }
 
@@ -62,9 +72,7 @@ public final class BudgetFit {
      * @throws IllegalArgumentException on a target that is not positive and finite, or a negative tolerance
      */
     public static Result fit(ResourceModel model, ResourceKind kind, double target, double tolerance) {
-        if (!(target > 0) || Double.isInfinite(target)) {
-            throw new IllegalArgumentException("BudgetFit: target must be positive and finite, got " + target);
-        }
+        requireTarget(target);
         if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
             throw new IllegalArgumentException("BudgetFit: tolerance must be at least 0 and finite, got " + tolerance);
         }
@@ -73,41 +81,98 @@ public final class BudgetFit {
         double current = before;
         List<String> removed = new ArrayList<>();
         while (current > limit) {
-            TopkOperator best = null;
-            double bestCost = Double.POSITIVE_INFINITY;
-            double bestAfter = current;
-            for (TopkOperator op : model.operators()) {
-                if (op.isDepthOperator()) {
-                    continue;
-                }
-                int n = op.operatorSize();
-                int k = TopK.keptSize(op.ratio(), n);
-                if (k <= 1) {
-                    continue;
-                }
-                double ratio = op.ratio();
-                op.setRatio(ratioFor(k - 1, n));
-                double after = model.evaluate(kind).value();
-                op.setRatio(ratio);
-                double saved = current - after;
-                if (!(saved > 0)) {
-                    continue;
-                }
-                double cost = relativeLoss(op.importance(), k) / saved;
-                if (cost < bestCost) {
-                    bestCost = cost;
-                    best = op;
-                    bestAfter = after;
-                }
-            }
+            Step best = bestStep(model, kind, current, -1, Double.POSITIVE_INFINITY);
             if (best == null) {
                 break;
             }
-            best.setRatio(ratioFor(TopK.keptSize(best.ratio(), best.operatorSize()) - 1, best.operatorSize()));
-            removed.add(best.operatorName());
-            current = bestAfter;
+            removed.add(best.apply());
+            current = best.after;
         }
-        return new Result(before, current, removed, current <= limit);
+        return new Result(before, current, removed, List.of(), current <= limit);
+    }
+
+    /**
+     * Grows width operators while the hard figure of {@code kind} stays at most {@code target}: each step adds the
+     * pruned element that brings the most importance per unit of resource it costs (an operator's next element in its
+     * importance order, weighed by its importance over the mean importance of the operator's kept elements), among
+     * the steps that stay within the target. Depth operators are left as searched; a structure at or above the
+     * target is left alone.
+     *
+     * @param target the budget, in the figure's unit (e.g. FLOPs), positive and finite
+     * @throws IllegalArgumentException on a target that is not positive and finite
+     */
+    public static Result fill(ResourceModel model, ResourceKind kind, double target) {
+        requireTarget(target);
+        double before = model.evaluate(kind).value();
+        double current = before;
+        List<String> added = new ArrayList<>();
+        for (Step best = bestStep(model, kind, current, 1, target); best != null;
+             best = bestStep(model, kind, current, 1, target)) {
+            added.add(best.apply());
+            current = best.after;
+        }
+        return new Result(before, current, List.of(), added, current <= target);
+    }
+
+    /** One element more or fewer of one width operator, and the figure after it. */
+    private static final class Step {
+        final TopkOperator op;
+        final int step;
+        final double after;
+
+        Step(TopkOperator op, int step, double after) {
+            this.op = op;
+            this.step = step;
+            this.after = after;
+        }
+
+        /** Makes the step; returns the operator's name. */
+        String apply() {
+            op.setRatio(ratioFor(TopK.keptSize(op.ratio(), op.operatorSize()) + step, op.operatorSize()));
+            return op.operatorName();
+        }
+    }
+
+    /**
+     * The best step of one element ({@code step} -1: removal, +1: addition) of a width operator whose figure moves the
+     * right way and ends at most at {@code ceiling}: the removal that loses the least relative importance per unit
+     * saved, or the addition that gains the most per unit added; null when no operator can take the step.
+     */
+    private static Step bestStep(ResourceModel model, ResourceKind kind, double current, int step, double ceiling) {
+        Step best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (TopkOperator op : model.operators()) {
+            if (op.isDepthOperator()) {
+                continue;
+            }
+            int n = op.operatorSize();
+            int k = TopK.keptSize(op.ratio(), n);
+            if (k + step < 1 || k + step > n) {
+                continue;
+            }
+            double ratio = op.ratio();
+            op.setRatio(ratioFor(k + step, n));
+            double after = model.evaluate(kind).value();
+            op.setRatio(ratio);
+            double moved = step * (after - current);
+            if (!(moved > 0) || after > ceiling) {
+                continue;
+            }
+            // The element that leaves (the least important kept one) or joins (the most important pruned one), over
+            // the mean importance of the kept ones, per unit of resource; a removal scores its loss negatively.
+            double score = step * relativeImportance(op.importance(), k, step < 0 ? k : k + 1) / moved;
+            if (score > bestScore) {
+                bestScore = score;
+                best = new Step(op, step, after);
+            }
+        }
+        return best;
+    }
+
+    private static void requireTarget(double target) {
+        if (!(target > 0) || Double.isInfinite(target)) {
+            throw new IllegalArgumentException("BudgetFit: target must be positive and finite, got " + target);
+        }
     }
 
     /** The ratio whose kept size is exactly {@code k} of {@code n}: the middle of its rounding interval. */
@@ -116,10 +181,10 @@ public final class BudgetFit {
     }
 
     /**
-     * The importance of the least important of the {@code k} kept elements over the mean importance of the
-     * kept ones (0 when they are all 0).
+     * The importance of the {@code rank}-th most important element over the mean importance of the {@code k} most
+     * important (kept) ones (0 when they are all 0).
      */
-    private static double relativeLoss(double[] importance, int k) {
+    private static double relativeImportance(double[] importance, int k, int rank) {
         double[] sorted = importance.clone();
         Arrays.sort(sorted);
         double sum = 0;
@@ -127,7 +192,7 @@ public final class BudgetFit {
             sum += Math.abs(sorted[i]);
         }
         double mean = sum / k;
-        double least = Math.abs(sorted[sorted.length - k]);
-        return mean == 0 ? 0 : least / mean;
+        double element = Math.abs(sorted[sorted.length - rank]);
+        return mean == 0 ? 0 : element / mean;
     }
 }

@@ -88,6 +88,63 @@ class BudgetFitTest {
         assertTrue(impossible.toString().contains("still above the budget"), impossible.toString());
     }
 
+    /**
+     * A structure below its budget gets back the pruned element with the most importance per FLOP, one at a time,
+     * while it stays at most at the target; one above the target, or with no step that fits, is left alone.
+     */
+    @Test
+    void growsAStructureBelowTheBudgetBackTowardsItWithoutPassingIt() {
+        MultiLayerNetwork net = ResourceTestNetworks.searchableStack();
+        ResourceModel model = ResourceModel.of(net, ResourceTestNetworks.STACK_INPUT);
+        TopkOperator conv = operator(net, "conv");
+        TopkOperator dense = operator(net, "dense");
+        conv.setImportance(new double[] {5.0, 0.01, 4.0, 6.0});
+        dense.setImportance(new double[] {0.01, 1.1, 0.02, 1.2, 1.05});
+        for (TopkOperator op : OperatorState.operators(net)) {
+            op.setHardMask(true);
+        }
+        double full = model.full(ResourceKind.FLOPS);
+        // conv keeps 2 of 4 (channels 3 and 0), dense 3 of 5.
+        conv.setRatio(BudgetFit.ratioFor(2, 4));
+        dense.setRatio(BudgetFit.ratioFor(3, 5));
+        double small = model.evaluate(ResourceKind.FLOPS).value();
+        conv.setRatio(BudgetFit.ratioFor(3, 4));
+        double convGrown = model.evaluate(ResourceKind.FLOPS).value();
+        conv.setRatio(BudgetFit.ratioFor(2, 4));
+        dense.setRatio(BudgetFit.ratioFor(4, 5));
+        double denseGrown = model.evaluate(ResourceKind.FLOPS).value();
+        dense.setRatio(BudgetFit.ratioFor(3, 5));
+        assertTrue(small < denseGrown && denseGrown < convGrown, small + " " + denseGrown + " " + convGrown);
+
+        // Room for the conv channel or the dense feature, not for both: the conv channel (importance 4 against a kept
+        // mean of 5.5) is worth more per FLOP than the dense feature (0.02 against 1.12), though it costs more.
+        double target = convGrown + 0.5 * (denseGrown - small);
+        BudgetFit.Result r = BudgetFit.fill(model, ResourceKind.FLOPS, target);
+        assertEquals(java.util.List.of("conv"), r.added, r.toString());
+        assertTrue(r.removed.isEmpty());
+        assertEquals(small, r.before, 0.0);
+        assertEquals(convGrown, r.after, 0.0);
+        assertTrue(r.withinBudget && r.after <= target, r.toString());
+        assertEquals(3, TopK.keptSize(conv.ratio(), 4));
+        assertTrue(conv.mask().kept()[2], "the conv channel added back is the most important pruned one");
+        assertFalse(conv.mask().kept()[1]);
+        assertTrue(r.toString().contains("1 element(s) added back"), r.toString());
+
+        // Room for everything: grows to the full network, and nothing above the target is touched.
+        BudgetFit.Result all = BudgetFit.fill(model, ResourceKind.FLOPS, full);
+        assertEquals(full, all.after, 0.0);
+        assertEquals(1 + 2, all.added.size(), all.toString());
+        assertEquals(0, BudgetFit.fill(model, ResourceKind.FLOPS, 0.5 * full).added.size());
+        assertEquals(full, model.evaluate(ResourceKind.FLOPS).value(), 0.0);
+
+        // No single step fits: left as it is.
+        conv.setRatio(BudgetFit.ratioFor(2, 4));
+        dense.setRatio(BudgetFit.ratioFor(3, 5));
+        BudgetFit.Result none = BudgetFit.fill(model, ResourceKind.FLOPS, small + 0.5 * (denseGrown - small));
+        assertTrue(none.added.isEmpty(), none.toString());
+        assertEquals(small, model.evaluate(ResourceKind.FLOPS).value(), 0.0);
+    }
+
     @Test
     void badTargetsAreRejectedWithTheValue() {
         ResourceModel model = ResourceModel.of(ResourceTestNetworks.searchableStack(), ResourceTestNetworks.STACK_INPUT);
@@ -96,5 +153,7 @@ class BudgetFitTest {
         assertTrue(e.getMessage().contains("NaN"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> BudgetFit.fit(model, ResourceKind.FLOPS, 10, -0.5));
         assertTrue(e.getMessage().contains("-0.5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> BudgetFit.fill(model, ResourceKind.FLOPS, -3));
+        assertTrue(e.getMessage().contains("-3"), e.getMessage());
     }
 }

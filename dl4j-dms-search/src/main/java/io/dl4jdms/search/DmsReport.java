@@ -71,6 +71,7 @@ public final class DmsReport {
         searched.put("flops", o.searchedFlops);
         searched.put("flopsAtSearchEnd", o.searchEndFlops);
         searched.put("budgetFitRemoved", o.budgetFitRemoved);
+        searched.put("budgetFitAdded", o.budgetFitAdded);
         ObjectNode slim = root.putObject("slim");
         slim.put("flops", o.slimFlops);
         slim.put("params", o.slimParams);
@@ -78,6 +79,7 @@ public final class DmsReport {
         slim.put("maxAbsDiffVsHardMasked", o.slimMaxAbsDiffVsHardMasked);
         slim.put("training", o.slimTraining);
         slim.put("trainingEpochs", o.slimTrainingEpochs);
+        slim.put("searchEpochs", o.slimSearchEpochs);
         if (o.recalibrationBatches > 0) {
             slim.put("testAccuracyBeforeRecalibration", o.slimTestAccuracyBeforeRecalibration);
             slim.put("recalibrationBatches", o.recalibrationBatches);
@@ -116,15 +118,16 @@ public final class DmsReport {
         b.append("<h2>Result</h2>\n<table>").append(Html.headerRow("", "FLOPs", "parameters", "test accuracy"));
         row(b, "supernet", o.supernetFlops, o.supernetParams, Double.NaN);
         row(b, "target", o.targetFlops, o.targetParams, Double.NaN);
-        if (o.budgetFitRemoved > 0) {
+        boolean fitted = o.budgetFitRemoved > 0 || o.budgetFitAdded > 0;
+        if (fitted) {
             row(b, "search end (hard masks)", o.searchEndFlops, Double.NaN, Double.NaN);
         }
-        row(b, o.budgetFitRemoved > 0 ? String.format(Locale.ROOT, "searched, after the budget fit (%d element(s) removed)",
-                o.budgetFitRemoved) : "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
+        row(b, fitted ? String.format(Locale.ROOT, "searched, after the budget fit (%d element(s) removed, %d added back)",
+                o.budgetFitRemoved, o.budgetFitAdded) : "searched (hard masks)", o.searchedFlops, Double.NaN, Double.NaN);
         if (!Double.isNaN(o.pretrainedTestAccuracy)) {
             row(b, "pretrained network, unpruned", o.supernetFlops, o.supernetParams, o.pretrainedTestAccuracy);
         }
-        row(b, "slim network (" + training(o.slimTraining, o.slimTrainingEpochs) + ")", o.slimFlops, o.slimParams,
+        row(b, "slim network (" + o.slimTrainingInWords() + ")", o.slimFlops, o.slimParams,
                 o.slimTestAccuracy);
         row(b, "baseline: " + o.baselineMethod + (o.baselineTrainingEpochs > 0
                         ? String.format(Locale.ROOT, " (%d epoch(s))", o.baselineTrainingEpochs) : ""),
@@ -150,10 +153,6 @@ public final class DmsReport {
                 .append("<p>Files: <code>summary.json</code>, <code>structure.json</code>, <code>slim-model.zip</code>,")
                 .append(" <code>checkpoint/</code>.</p>\n");
         return Html.page("dl4j-dms search report", b);
-    }
-
-    private static String training(String how, int epochs) {
-        return "none".equals(how) ? "not retrained" : String.format(Locale.ROOT, "%s, %d epoch(s)", how, epochs);
     }
 
     private static void row(StringBuilder b, String label, double flops, double params, double accuracy) {

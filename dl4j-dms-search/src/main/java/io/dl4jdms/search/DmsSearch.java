@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  * under the budget with the importance and resource-loss listeners, exports the slim network, retrains
  * it, builds the pipeline's baseline of the same FLOPs (scratch: the base network scaled uniformly in width, trained
  * the same way; pretrained and structure-only: the pretrained network pruned uniformly by filter magnitude, fine-tuned
- * the same way or not at all), and writes
+ * for as many epochs as the slim network's weights trained after the pretraining, search epochs included, or not at
+ * all), and writes
  * {@code summary.json}, {@code report.html}, the plots, {@code structure.json}, {@code slim-model.zip}
  * and the checkpoints into the output directory. A search that was interrupted (even killed) resumes from
  * its last checkpoint when run again with the same settings and output directory, and ends as an
@@ -57,7 +58,7 @@ import java.util.function.Consumer;
  *   <tr><td>scratch</td><td>random, enlarged by the width and depth multipliers</td><td>all weights</td>
  *       <td>retrain the slim net from scratch</td></tr>
  *   <tr><td>pretrained</td><td>the base network, trained first</td><td>all weights</td>
- *       <td>fine-tune the slim net</td></tr>
+ *       <td>fine-tune the slim net (the baseline: search + retraining epochs)</td></tr>
  *   <tr><td>structure-only</td><td>the base network, trained first</td><td>only the ratios, a few hundred
  *       iterations</td><td>no retraining</td></tr>
  * </table>
@@ -66,7 +67,8 @@ public final class DmsSearch {
 
     /**
      * How far above the budget a searched structure may end before {@link BudgetFit} removes its least
-     * important channels: 1%.
+     * important channels: 1%. A structure that ends below the budget (or that the removal brought below it) gets its
+     * most important pruned channels back while it stays at most at the budget ({@link BudgetFit#fill}).
      */
     static final double BUDGET_TOLERANCE = 0.01;
 
@@ -230,7 +232,12 @@ public final class DmsSearch {
         if (!fit.removed.isEmpty()) {
             log.accept("budget fit (" + outcome.resource + "): " + fit);
         }
+        BudgetFit.Result fill = BudgetFit.fill(model, kind, target);
+        if (!fill.added.isEmpty()) {
+            log.accept("budget fill (" + outcome.resource + "): " + fill);
+        }
         outcome.budgetFitRemoved = fit.removed.size();
+        outcome.budgetFitAdded = fill.added.size();
         outcome.searchedFlops = model.evaluate(ResourceKind.FLOPS).value();
         for (OperatorState s : OperatorState.read(supernet)) {
             TopkOperator op = model.operators().stream().filter(o -> o.operatorName().equals(s.name())).findFirst()
@@ -260,7 +267,8 @@ public final class DmsSearch {
                     + " the slim network was not saved");
         }
         outcome.slimTestAccuracy = PhaseTrainer.accuracy(retrained, data);
-        outcome.slimTrainingEpochs = settings.pipeline == Pipeline.STRUCTURE_ONLY ? 0 : settings.retrainEpochs;
+        outcome.slimTrainingEpochs = trainingEpochsAfterPretraining();
+        outcome.slimSearchEpochs = settings.pipeline == Pipeline.PRETRAINED ? settings.searchEpochs : 0;
         outcome.slimTraining = settings.pipeline == Pipeline.STRUCTURE_ONLY ? "none"
                 : settings.pipeline == Pipeline.PRETRAINED ? "fine-tuned" : "from scratch";
         Path slimModel = settings.out.resolve("slim-model.zip");
@@ -286,8 +294,8 @@ public final class DmsSearch {
      * The baseline that answers the pipeline's question, trained as the slim network is: for the scratch pipeline the
      * base network scaled uniformly in width to the slim network's FLOPs, trained from scratch; for the pretrained
      * and structure-only pipelines the same pretrained network pruned uniformly by filter magnitude to the slim
-     * network's FLOPs ({@link UniformPruning}), fine-tuned as the slim network is (pretrained) or not trained at all
-     * (structure-only).
+     * network's FLOPs ({@link UniformPruning}), fine-tuned for as many epochs as the slim network's weights trained
+     * after the pretraining (pretrained: search epochs + retraining epochs) or not trained at all (structure-only).
      */
     private ComputationGraph baseline(SearchData data, InputType input, SearchCheckpoint checkpoint,
                                       SearchHistory history, SearchOutcome outcome) throws IOException {
@@ -313,7 +321,7 @@ public final class DmsSearch {
                 outcome.baselineTestAccuracyBeforeRecalibration = recalibrate(baseline, data, "baseline");
             }
         }
-        outcome.baselineTrainingEpochs = settings.pipeline == Pipeline.STRUCTURE_ONLY ? 0 : settings.retrainEpochs;
+        outcome.baselineTrainingEpochs = trainingEpochsAfterPretraining();
         if (outcome.baselineTrainingEpochs > 0) {
             try {
                 trainPlain(baseline, data, "baseline", outcome.baselineTrainingEpochs, history);
@@ -323,6 +331,23 @@ public final class DmsSearch {
             }
         }
         return baseline;
+    }
+
+    /**
+     * The epochs each side of the comparison trains after the pretraining (scratch: from scratch), the same for the
+     * slim network and the baseline: scratch, the retraining epochs; pretrained, the search epochs (in which the
+     * slim network's weights train inside the supernet) plus the retraining epochs, so the baseline, which takes no
+     * part in the search, is fine-tuned that much longer than the slim network; structure-only, none.
+     */
+    private int trainingEpochsAfterPretraining() {
+        switch (settings.pipeline) {
+            case STRUCTURE_ONLY:
+                return 0;
+            case PRETRAINED:
+                return settings.searchEpochs + settings.retrainEpochs;
+            default:
+                return settings.retrainEpochs;
+        }
     }
 
     private long iterationsPerEpoch(SearchData data) {

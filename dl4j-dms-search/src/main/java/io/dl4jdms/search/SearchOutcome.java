@@ -43,6 +43,11 @@ public final class SearchOutcome {
     public double searchEndFlops;
     /** Elements the budget fit removed after the search (0 when the search ended within the budget). */
     public int budgetFitRemoved;
+    /**
+     * Elements the budget fit added back after the search, while the structure stayed at most at the target (0 when
+     * the search, or the removal, ended at the target or above it).
+     */
+    public int budgetFitAdded;
     /** The FLOPs of the searched structure with hard masks, after the budget fit: what is exported. */
     public double searchedFlops;
     public double slimFlops;
@@ -58,12 +63,32 @@ public final class SearchOutcome {
     public double baselineKeptFraction = Double.NaN;
     /** What the baseline is and how it was trained, in words (e.g. "uniform width x0.700, trained from scratch"). */
     public String baselineMethod;
-    /** Training epochs of the baseline after it was built (0: none). */
+    /**
+     * Training epochs of the baseline after it was built (0: none): as many as {@link #slimTrainingEpochs}, so the
+     * pretrained pipeline's baseline is fine-tuned for the search epochs and the retraining epochs.
+     */
     public int baselineTrainingEpochs;
     /** How the slim network was trained after the export: "from scratch", "fine-tuned" or "none". */
     public String slimTraining;
-    /** Training epochs of the slim network after the export (0: none). */
+    /**
+     * Epochs the slim network's weights trained after the pretraining (scratch: from scratch; 0: none): the
+     * retraining epochs, and for the pretrained pipeline also the search epochs ({@link #slimSearchEpochs}), in which
+     * they trained inside the supernet.
+     */
     public int slimTrainingEpochs;
+    /** Of {@link #slimTrainingEpochs}, those of the search (pretrained pipeline; else 0). */
+    public int slimSearchEpochs;
+
+    /** How the slim network was trained, in words, e.g. "2 search epoch(s) + fine-tuned 3 epoch(s)" or "not retrained". */
+    public String slimTrainingInWords() {
+        if (slimTrainingEpochs == 0) {
+            return "not retrained";
+        }
+        int after = slimTrainingEpochs - slimSearchEpochs;
+        return slimSearchEpochs > 0
+                ? slimSearchEpochs + " search epoch(s) + " + slimTraining + " " + after + " epoch(s)"
+                : slimTraining + ", " + after + " epoch(s)";
+    }
     /**
      * Structure-only pipeline: the training minibatches on which the batch normalisation statistics of the slim network
      * and of the baseline were re-estimated before evaluation (0: none, and for the other pipelines).

@@ -200,7 +200,10 @@ public final class SearchSettings implements PipelineSettings {
             return this;
         }
 
-        /** Epochs of retraining the slim network and the baseline. */
+        /**
+         * Epochs of retraining the slim network and the baseline; the pretrained pipeline fine-tunes its baseline for
+         * the search epochs too, as long as the slim network's weights trained after the pretraining.
+         */
         public Builder retrainEpochs(int epochs) {
             this.retrainEpochs = epochs;
             return this;

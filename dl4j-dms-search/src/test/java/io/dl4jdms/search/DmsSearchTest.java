@@ -77,6 +77,7 @@ class DmsSearchTest {
                 "slim " + outcome.slimFlops + " not within 3% of the target " + outcome.targetFlops);
         assertTrue(summary.path("searched").path("flopsAtSearchEnd").isNumber(), summary.toString());
         assertEquals(outcome.budgetFitRemoved, summary.path("searched").path("budgetFitRemoved").asInt(-1));
+        assertEquals(outcome.budgetFitAdded, summary.path("searched").path("budgetFitAdded").asInt(-1));
         assertTrue(Math.abs(outcome.baselineFlops / outcome.slimFlops - 1) < 0.1,
                 "baseline FLOPs " + outcome.baselineFlops + " vs slim " + outcome.slimFlops);
         SearchedStructure structure = SearchedStructure.read(out.resolve("structure.json").toFile());
@@ -157,7 +158,10 @@ class DmsSearchTest {
     private static void checkBudgetAndBaseline(SearchOutcome o) {
         assertTrue(o.slimFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * o.targetFlops + 1e-6,
                 "slim " + o.slimFlops + " more than 1% above the target " + o.targetFlops);
-        assertTrue(o.slimFlops >= 0.9 * o.targetFlops, "slim " + o.slimFlops + " far below the target " + o.targetFlops);
+        // A structure below the target gets its most important pruned channels back while it stays at most at it.
+        assertTrue(o.slimFlops >= 0.97 * o.targetFlops, "slim " + o.slimFlops + " more than 3% below the target "
+                + o.targetFlops + " (search end " + o.searchEndFlops + ", " + o.budgetFitAdded + " added back)");
+        assertTrue(o.budgetFitAdded == 0 || o.slimFlops <= o.targetFlops, "added back past the target: " + o.slimFlops);
         assertEquals(o.searchedFlops, o.slimFlops, 1e-6 * o.slimFlops);
         assertTrue(o.slimMaxAbsDiffVsHardMasked <= 1e-4, "slim vs hard-masked max |diff| " + o.slimMaxAbsDiffVsHardMasked);
         assertTrue(o.baselineFlops <= (1 + DmsSearch.BUDGET_TOLERANCE) * o.slimFlops + 1e-6
@@ -220,8 +224,9 @@ class DmsSearchTest {
     }
 
     /**
-     * The pretrained pipeline end to end: the slim network and the baseline (the pretrained network pruned uniformly
-     * by filter magnitude to the same FLOPs) are fine-tuned for the same epochs on the same data.
+     * The pretrained pipeline end to end: after the pretraining, the slim network's weights train in the search (1
+     * epoch) and in the fine-tuning (1 epoch); the baseline (the pretrained network pruned uniformly by filter
+     * magnitude to the same FLOPs) takes no part in the search and is fine-tuned for both, 2 epochs on the same data.
      */
     @Test
     void pretrainedPipelineAgainstUniformMagnitudePruningWithTheSameFineTuning(@TempDir Path out) throws IOException {
@@ -230,15 +235,21 @@ class DmsSearchTest {
         SearchOutcome o = new DmsSearch(settings, SearchProgress.NONE, s -> { }).run(data);
         checkBudgetAndBaseline(o);
         assertEquals("fine-tuned", o.slimTraining);
-        assertEquals(1, o.slimTrainingEpochs);
-        assertEquals(1, o.baselineTrainingEpochs);
-        assertEquals(1, epochsOf(o, "slim"));
-        assertEquals(1, epochsOf(o, "baseline"), "the baseline gets the slim network's fine-tuning");
         assertEquals(1, epochsOf(o, "pretrain"));
         assertEquals(1, epochsOf(o, "search"));
+        assertEquals(1, epochsOf(o, "slim"), "the slim network is fine-tuned for the retraining epochs");
+        assertEquals(2, epochsOf(o, "baseline"), "the baseline is fine-tuned for the search and retraining epochs");
+        assertEquals(2, o.slimTrainingEpochs, "search + fine-tuning");
+        assertEquals(1, o.slimSearchEpochs);
+        assertEquals(2, o.baselineTrainingEpochs);
+        assertEquals("1 search epoch(s) + fine-tuned 1 epoch(s)", o.slimTrainingInWords());
         JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
         assertTrue(summary.path("baseline").path("method").asText().contains("fine-tuned"), summary.toString());
-        assertEquals(1, summary.path("baseline").path("trainingEpochs").asInt());
+        assertEquals(2, summary.path("baseline").path("trainingEpochs").asInt(-1));
+        assertEquals(2, summary.path("slim").path("trainingEpochs").asInt(-1));
+        assertEquals(1, summary.path("slim").path("searchEpochs").asInt(-1));
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("1 search epoch(s) + fine-tuned 1 epoch(s)") && html.contains("(2 epoch(s))"), html);
     }
 
     @Test

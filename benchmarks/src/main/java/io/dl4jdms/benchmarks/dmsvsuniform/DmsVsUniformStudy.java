@@ -317,6 +317,7 @@ public final class DmsVsUniformStudy {
         cell.search.put("targetFlops", outcome.targetFlops);
         cell.search.put("searchEndFlops", outcome.searchEndFlops);
         cell.search.put("budgetFitRemoved", outcome.budgetFitRemoved);
+        cell.search.put("budgetFitAdded", outcome.budgetFitAdded);
         cell.search.put("slimFlops", outcome.slimFlops);
         cell.search.put("slimMaxAbsDiffVsHardMasked", outcome.slimMaxAbsDiffVsHardMasked);
         cell.search.put("resourceWeight", settings.resourceWeight);
