@@ -379,15 +379,19 @@ public final class LatencyProfiler {
     public record Timing(double[] ms, double callOverheadMs) {
     }
 
+    private static void requireOneInputEach(List<? extends Model> networks, List<INDArray> inputs) {
+        if (networks.size() != inputs.size() || networks.isEmpty()) {
+            throw new IllegalArgumentException("latency profiler: " + networks.size() + " networks and "
+                    + inputs.size() + " inputs; give one input per network, at least one network");
+        }
+    }
+
     /**
      * Times the networks (each a {@code ComputationGraph} or {@code MultiLayerNetwork}) on their inputs,
      * interleaved, with the warm-up, repeats, quantile, threads and overhead handling of this profiler.
      */
     public Timing times(List<? extends Model> networks, List<INDArray> inputs) {
-        if (networks.size() != inputs.size() || networks.isEmpty()) {
-            throw new IllegalArgumentException("latency profiler: " + networks.size() + " networks and "
-                    + inputs.size() + " inputs; give one input per network, at least one network");
-        }
+        requireOneInputEach(networks, inputs);
         List<Model> all = new ArrayList<>(networks);
         List<INDArray> in = new ArrayList<>(inputs);
         if (overhead == Overhead.SUBTRACT) {
@@ -408,10 +412,7 @@ public final class LatencyProfiler {
      * {@link Overhead} says), interleaved, in ms: what a prediction of a whole network is checked against.
      */
     public double[] wholeNetworkTimes(List<? extends Model> networks, List<INDArray> inputs) {
-        if (networks.size() != inputs.size() || networks.isEmpty()) {
-            throw new IllegalArgumentException("latency profiler: " + networks.size() + " networks and "
-                    + inputs.size() + " inputs; give one input per network, at least one network");
-        }
+        requireOneInputEach(networks, inputs);
         return interleaved(new ArrayList<>(networks), inputs);
     }
 
@@ -437,10 +438,7 @@ public final class LatencyProfiler {
      */
     public Gauged wholeNetworkTimesAgainst(List<? extends Model> networks, List<INDArray> inputs, Model gauge,
                                            INDArray gaugeInput) {
-        if (networks.size() != inputs.size() || networks.isEmpty()) {
-            throw new IllegalArgumentException("latency profiler: " + networks.size() + " networks and "
-                    + inputs.size() + " inputs; give one input per network, at least one network");
-        }
+        requireOneInputEach(networks, inputs);
         List<Model> all = new ArrayList<>(networks);
         List<INDArray> in = new ArrayList<>(inputs);
         all.add(gauge);

@@ -23,7 +23,10 @@ import java.util.List;
  *
  * <p>The other way, {@link #fill}: a structure that ended below its budget (a search that overshot, or a removal
  * above that saved more than was needed) gets back, one element at a time, the most important pruned element per
- * unit of resource it costs, as long as the hard figure stays at most the target.
+ * unit of resource it costs, as long as the hard figure stays at most the target. Single-Path NAS has the same
+ * greedy fill for its superkernels ({@code io.dl4jdms.spnas.search.BudgetFill}, module {@code dl4j-dms-spnas}): there
+ * the steps are indicator levels (a skip gate, a channel group, a kernel shell), ranked by norm over threshold, and
+ * the figure is the latency table's prediction.
  *
  * <pre>{@code
  * double target = 0.5 * model.full(ResourceKind.FLOPS);

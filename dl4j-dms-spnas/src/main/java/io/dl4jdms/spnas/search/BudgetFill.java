@@ -26,8 +26,14 @@ import java.util.Map;
  * {@code ||w||^2 / t}: the weights' norm is what the task loss built up, the threshold is what the latency loss
  * pushed up against it; the candidate whose weights came closest to their threshold is the one the search was
  * closest to keeping. Switching one on sets its threshold just below its norm, so the supernet's own hard choices,
- * its forward pass and its export all agree with the filled choices. The fill is a pure function of the searched
- * network, so a resumed search fills exactly as the uninterrupted one did.
+ * its forward pass and its export all agree with the filled choices. Each step moves its block one level in one
+ * chain and holds every other level where it was: a block's levels are compared with norms that move with each
+ * other, and one step switching a block from "3x3 e3" to "7x7 e6" would spend the latency of three. A level held
+ * off has its threshold just above its norm, so it is the nearest candidate of the next step. The fill is a pure
+ * function of the searched network, so a resumed search fills exactly as the uninterrupted one did.
+ *
+ * <p>DMS's searches end with the same kind of fill over channels ({@code io.dl4jdms.resource.BudgetFit#fill}:
+ * channels ranked by importance per unit of resource, a FLOPs or parameter budget).
  */
 public final class BudgetFill {
 
@@ -75,11 +81,13 @@ public final class BudgetFill {
             for (SuperkernelOperator op : operators) {
                 for (Option o : options(op)) {
                     // Tried for real, then taken back: the choices and the prediction are those of the network.
-                    double before = threshold(o);
-                    setThreshold(o, o.norm * (1 - BELOW_NORM) - 1e-12);
+                    List<Saved> saved = switchOn(o);
+                    if (saved == null) {
+                        continue;
+                    }
                     Map<String, SuperkernelChoice> next = LatencyModel.choices(net);
                     double ms = model.predictMs(next);
-                    setThreshold(o, before);
+                    restore(saved);
                     if (!next.equals(choices) && ms <= targetMs && (best == null || o.closeness > best.closeness)) {
                         best = o.withPredicted(ms);
                     }
@@ -89,11 +97,78 @@ public final class BudgetFill {
                 return steps;
             }
             String from = best.op.choice().toString();
-            setThreshold(best, best.norm * (1 - BELOW_NORM) - 1e-12);
+            switchOn(best);
             steps.add(new Step(best.op.operatorName(), from, best.op.choice().toString(), best.closeness,
                     best.predictedMs));
         }
         return steps;
+    }
+
+    /** A threshold as it was before a step changed it. */
+    private record Saved(Layer layer, String key, int index, double value) {
+    }
+
+    /**
+     * Switches the option's indicator on and holds the block to one level more in that chain and the same level in
+     * the other: the nested indicator after it, and the other chain's, are compared with norms that move with this
+     * step (the channel groups' norms are taken on the chosen kernel, the shells' on the chosen channels), and
+     * could otherwise come on or go off with it. One step switching a block from "3x3 e3" to "7x7 e6" would spend
+     * the latency of three; held, the fill moves one level at a time, and the level held off (its threshold placed
+     * just above its norm) is the nearest candidate of a later step. Returns the thresholds it changed, or
+     * {@code null} (and changes nothing) if the levels cannot be held.
+     */
+    private static List<Saved> switchOn(Option o) {
+        SuperkernelOperator op = o.op;
+        Layer layer = layer(o);
+        boolean kernelStep = SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY.equals(o.key);
+        int kernelLevel = op.kernelIndicators().hardCount() + (kernelStep ? 1 : 0);
+        int expansionLevel = op.expansionIndicators().hardCount() + (kernelStep ? 0 : 1);
+        List<Saved> saved = new ArrayList<>();
+        set(layer, o.key, o.index, o.norm * (1 - BELOW_NORM) - 1e-12, saved);
+        for (int round = 0; round < 4; round++) {
+            boolean held = hold(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators(),
+                    kernelLevel, saved);
+            held &= hold(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators(),
+                    expansionLevel, saved);
+            if (held) {
+                return saved;
+            }
+        }
+        restore(saved);
+        return null;
+    }
+
+    /**
+     * Moves the chain's thresholds so that exactly {@code level} leading indicators are on; true if they were
+     * already (nothing moved).
+     */
+    private static boolean hold(Layer layer, String key, NestedIndicators chain, int level, List<Saved> saved) {
+        int count = chain.hardCount();
+        if (count == level) {
+            return true;
+        }
+        double[] norms = chain.norms();
+        if (count > level) {
+            set(layer, key, level, norms[level] * (1 + BELOW_NORM) + 1e-12, saved);
+        } else {
+            for (int i = count; i < level; i++) {
+                set(layer, key, i, norms[i] * (1 - BELOW_NORM) - 1e-12, saved);
+            }
+        }
+        return false;
+    }
+
+    private static void set(Layer layer, String key, int index, double value, List<Saved> saved) {
+        saved.add(new Saved(layer, key, index, layer.getParam(key).getDouble(index)));
+        layer.getParam(key).putScalar(index, value);
+    }
+
+    /** Puts back the thresholds in the reverse order they were changed. */
+    private static void restore(List<Saved> saved) {
+        for (int i = saved.size() - 1; i >= 0; i--) {
+            Saved s = saved.get(i);
+            s.layer.getParam(s.key).putScalar(s.index, s.value);
+        }
     }
 
     private record Option(SuperkernelOperator op, String key, int index, double norm, double closeness,
@@ -131,13 +206,5 @@ public final class BudgetFill {
             throw new IllegalStateException("budget fill: superkernel '" + o.op.operatorName() + "' is not a layer");
         }
         return (Layer) o.op;
-    }
-
-    private static double threshold(Option o) {
-        return layer(o).getParam(o.key).getDouble(o.index);
-    }
-
-    private static void setThreshold(Option o, double value) {
-        layer(o).getParam(o.key).putScalar(o.index, value);
     }
 }
