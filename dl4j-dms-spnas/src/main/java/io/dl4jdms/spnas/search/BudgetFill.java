@@ -32,20 +32,42 @@ import java.util.Map;
  * off has its threshold just above its norm, so it is the nearest candidate of the next step. The fill is a pure
  * function of the searched network, so a resumed search fills exactly as the uninterrupted one did.
  *
+ * <p>When no single level fits what is left and the network is more than {@link #EXCHANGE_GAP} below the target, the
+ * fill exchanges: it switches off the kept level the search wanted
+ * least for the level it was nearest to keeping, if the two together take the network closer to the target without
+ * passing it (largest ratio of the two norm/threshold values first). A search that ends a whole step below its target
+ * (a skip gate that crossed it, a channel group that does not fit back) is taken closer this way, one level against
+ * another. Every exchange takes the prediction strictly up, so the fill ends.
+ *
  * <p>DMS's searches end with the same kind of fill over channels ({@code io.dl4jdms.resource.BudgetFit#fill}:
  * channels ranked by importance per unit of resource, a FLOPs or parameter budget).
  */
 public final class BudgetFill {
 
+    /**
+     * Exchanges are made only while the prediction is more than this fraction below the target: each gives up a level
+     * the search kept, and a gain smaller than the latency model's own error on a network (2 to 6% on held-out
+     * networks, BENCHMARKS.md) is not worth one.
+     */
+    static final double EXCHANGE_GAP = 0.02;
+
     /** How far below its norm a switched-on indicator's threshold is placed (relative). */
     static final double BELOW_NORM = 1e-3;
 
-    /** One step of the fill: the block, its choice before and after, the indicator's norm/threshold, the new total. */
-    public record Step(String block, String from, String to, double normOverThreshold, double predictedMs) {
+    /**
+     * One step of the fill: the block, its choice before and after, the indicator's norm/threshold, the new total;
+     * for an exchange, {@code givenUp} is the level switched off to make room (its block, choices and
+     * norm/threshold; its {@code predictedMs} is NaN), else {@code null}.
+     */
+    public record Step(String block, String from, String to, double normOverThreshold, double predictedMs,
+                       Step givenUp) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%s: %s -> %s (norm/threshold %.3f), %.3f ms", block, from, to,
-                    normOverThreshold, predictedMs);
+            String own = String.format(Locale.ROOT, "%s: %s -> %s (norm/threshold %.3f)", block, from, to,
+                    normOverThreshold);
+            String room = givenUp == null ? "" : String.format(Locale.ROOT, " in exchange for %s: %s -> %s (norm/threshold %.3f)",
+                    givenUp.block, givenUp.from, givenUp.to, givenUp.normOverThreshold);
+            return String.format(Locale.ROOT, "%s%s, %.3f ms", own, room, predictedMs);
         }
     }
 
@@ -74,34 +96,89 @@ public final class BudgetFill {
         }
         while (steps.size() < maxSteps) {
             Map<String, SuperkernelChoice> choices = LatencyModel.choices(net);
-            if (model.predictMs(choices) > targetMs) {
+            double currentMs = model.predictMs(choices);
+            if (currentMs > targetMs) {
                 return steps;
             }
             Option best = null;
             for (SuperkernelOperator op : operators) {
                 for (Option o : options(op)) {
                     // Tried for real, then taken back: the choices and the prediction are those of the network.
-                    List<Saved> saved = switchOn(o);
-                    if (saved == null) {
-                        continue;
+                    List<Saved> saved = new ArrayList<>();
+                    if (move(o, saved)) {
+                        Map<String, SuperkernelChoice> next = LatencyModel.choices(net);
+                        double ms = model.predictMs(next);
+                        if (!next.equals(choices) && ms <= targetMs && (best == null || o.closeness > best.closeness)) {
+                            best = o.withPredicted(ms);
+                        }
                     }
-                    Map<String, SuperkernelChoice> next = LatencyModel.choices(net);
-                    double ms = model.predictMs(next);
                     restore(saved);
-                    if (!next.equals(choices) && ms <= targetMs && (best == null || o.closeness > best.closeness)) {
-                        best = o.withPredicted(ms);
-                    }
                 }
             }
-            if (best == null) {
+            if (best != null) {
+                String from = best.op.choice().toString();
+                move(best, new ArrayList<>());
+                steps.add(new Step(best.op.operatorName(), from, best.op.choice().toString(), best.closeness,
+                        best.predictedMs, null));
+                continue;
+            }
+            Exchange exchange = currentMs < (1 - EXCHANGE_GAP) * targetMs
+                    ? bestExchange(net, model, operators, currentMs, targetMs) : null;
+            if (exchange == null) {
                 return steps;
             }
-            String from = best.op.choice().toString();
-            switchOn(best);
-            steps.add(new Step(best.op.operatorName(), from, best.op.choice().toString(), best.closeness,
-                    best.predictedMs));
+            String upFrom = exchange.up.op.choice().toString();
+            String offFrom = exchange.off.op.choice().toString();
+            move(exchange.off, new ArrayList<>());
+            String offTo = exchange.off.op.choice().toString();
+            move(exchange.up, new ArrayList<>());
+            Step givenUp = new Step(exchange.off.op.operatorName(), offFrom, offTo, exchange.off.closeness, Double.NaN,
+                    null);
+            steps.add(new Step(exchange.up.op.operatorName(), upFrom, exchange.up.op.choice().toString(),
+                    exchange.up.closeness, exchange.ms, givenUp));
         }
         return steps;
+    }
+
+    private record Exchange(Option off, Option up, double ms) {
+    }
+
+    /**
+     * When no single level fits any more: one level switched off (the kept level the search wanted least: smallest
+     * norm / threshold) and one switched on (the one it was nearest to keeping: largest norm / threshold), together
+     * more than the network takes now and at most the target. Of those pairs the one with the largest ratio of the
+     * two closenesses; {@code null} if none. Each exchange takes the prediction strictly up, so exchanges end.
+     */
+    private static Exchange bestExchange(Model net, LatencyModel model, List<SuperkernelOperator> operators,
+                                         double currentMs, double targetMs) {
+        Exchange best = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        for (SuperkernelOperator offOp : operators) {
+            for (Option off : keptLevels(offOp)) {
+                List<Saved> saved = new ArrayList<>();
+                if (move(off, saved)) {
+                    for (SuperkernelOperator upOp : operators) {
+                        for (Option up : options(upOp)) {
+                            if (up.op == off.op && up.key.equals(off.key)) {
+                                continue;
+                            }
+                            List<Saved> upSaved = new ArrayList<>();
+                            if (move(up, upSaved)) {
+                                double ms = model.predictMs(LatencyModel.choices(net));
+                                double score = up.closeness / off.closeness;
+                                if (ms > currentMs + 1e-9 && ms <= targetMs && score > bestScore) {
+                                    bestScore = score;
+                                    best = new Exchange(off, up, ms);
+                                }
+                            }
+                            restore(upSaved);
+                        }
+                    }
+                }
+                restore(saved);
+            }
+        }
+        return best;
     }
 
     /** A threshold as it was before a step changed it. */
@@ -109,33 +186,35 @@ public final class BudgetFill {
     }
 
     /**
-     * Switches the option's indicator on and holds the block to one level more in that chain and the same level in
-     * the other: the nested indicator after it, and the other chain's, are compared with norms that move with this
-     * step (the channel groups' norms are taken on the chosen kernel, the shells' on the chosen channels), and
-     * could otherwise come on or go off with it. One step switching a block from "3x3 e3" to "7x7 e6" would spend
-     * the latency of three; held, the fill moves one level at a time, and the level held off (its threshold placed
-     * just above its norm) is the nearest candidate of a later step. Returns the thresholds it changed, or
-     * {@code null} (and changes nothing) if the levels cannot be held.
+     * Moves the option's block one level in the option's chain (up for a level that is off, down for a kept one) and
+     * holds every other level where it was: the nested indicator after it and the other chain's are compared with
+     * norms that move with this step (the channel groups' norms are taken on the chosen kernel, the shells' on the
+     * chosen channels), and could otherwise come on or go off with it. One step switching a block from "3x3 e3" to
+     * "7x7 e6" would spend the latency of three; held, the fill moves one level at a time, and a level held off (its
+     * threshold placed just above its norm) is the nearest candidate of a later step. Adds the thresholds it changed
+     * to {@code saved}; false if the levels cannot be held (the caller restores).
      */
-    private static List<Saved> switchOn(Option o) {
+    private static boolean move(Option o, List<Saved> saved) {
         SuperkernelOperator op = o.op;
-        Layer layer = layer(o);
         boolean kernelStep = SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY.equals(o.key);
-        int kernelLevel = op.kernelIndicators().hardCount() + (kernelStep ? 1 : 0);
-        int expansionLevel = op.expansionIndicators().hardCount() + (kernelStep ? 0 : 1);
-        List<Saved> saved = new ArrayList<>();
-        set(layer, o.key, o.index, o.norm * (1 - BELOW_NORM) - 1e-12, saved);
+        int delta = o.down ? -1 : 1;
+        int kernelLevel = op.kernelIndicators().hardCount() + (kernelStep ? delta : 0);
+        int expansionLevel = op.expansionIndicators().hardCount() + (kernelStep ? 0 : delta);
+        return holdLevels(op, kernelLevel, expansionLevel, saved);
+    }
+
+    private static boolean holdLevels(SuperkernelOperator op, int kernelLevel, int expansionLevel, List<Saved> saved) {
+        Layer layer = layer(op);
         for (int round = 0; round < 4; round++) {
             boolean held = hold(layer, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, op.kernelIndicators(),
                     kernelLevel, saved);
             held &= hold(layer, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, op.expansionIndicators(),
                     expansionLevel, saved);
             if (held) {
-                return saved;
+                return true;
             }
         }
-        restore(saved);
-        return null;
+        return false;
     }
 
     /**
@@ -171,10 +250,11 @@ public final class BudgetFill {
         }
     }
 
-    private record Option(SuperkernelOperator op, String key, int index, double norm, double closeness,
+    /** A level of one chain of a block: one that is off and could come on next, or a kept one that could go. */
+    private record Option(SuperkernelOperator op, String key, int index, boolean down, double closeness,
                           double predictedMs) {
         Option withPredicted(double ms) {
-            return new Option(op, key, index, norm, closeness, ms);
+            return new Option(op, key, index, down, closeness, ms);
         }
     }
 
@@ -187,24 +267,43 @@ public final class BudgetFill {
         boolean skipped = op.searchSpace().skippable() && e == 0;
         List<Option> out = new ArrayList<>();
         if (k < kernel.size() && !skipped) {
-            out.add(option(op, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, kernel, k));
+            out.add(option(op, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, kernel, k, false));
         }
         if (e < expansion.size()) {
-            out.add(option(op, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, expansion, e));
+            out.add(option(op, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, expansion, e, false));
         }
         return out;
     }
 
-    private static Option option(SuperkernelOperator op, String key, NestedIndicators chain, int index) {
-        double norm = chain.norms()[index];
-        double threshold = chain.thresholds()[index];
-        return new Option(op, key, index, norm, threshold > 0 ? norm / threshold : 1.0, Double.NaN);
+    /** The last indicator of each chain that is on (kernel shells only for a block that is not skipped). */
+    private static List<Option> keptLevels(SuperkernelOperator op) {
+        NestedIndicators kernel = op.kernelIndicators();
+        NestedIndicators expansion = op.expansionIndicators();
+        int k = kernel.hardCount();
+        int e = expansion.hardCount();
+        boolean skipped = op.searchSpace().skippable() && e == 0;
+        List<Option> out = new ArrayList<>();
+        if (k > 0 && !skipped) {
+            out.add(option(op, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, kernel, k - 1, true));
+        }
+        if (e > 0) {
+            out.add(option(op, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, expansion, e - 1, true));
+        }
+        return out;
     }
 
-    private static Layer layer(Option o) {
-        if (!(o.op instanceof Layer)) {
-            throw new IllegalStateException("budget fill: superkernel '" + o.op.operatorName() + "' is not a layer");
+    /** Closeness: norm / threshold; a threshold at or below 0 makes a kept level infinitely wanted. */
+    private static Option option(SuperkernelOperator op, String key, NestedIndicators chain, int index, boolean down) {
+        double norm = chain.norms()[index];
+        double threshold = chain.thresholds()[index];
+        double closeness = threshold > 0 ? norm / threshold : down ? Double.POSITIVE_INFINITY : 1.0;
+        return new Option(op, key, index, down, closeness, Double.NaN);
+    }
+
+    private static Layer layer(SuperkernelOperator op) {
+        if (!(op instanceof Layer)) {
+            throw new IllegalStateException("budget fill: superkernel '" + op.operatorName() + "' is not a layer");
         }
-        return (Layer) o.op;
+        return (Layer) op;
     }
 }

@@ -13,6 +13,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -71,6 +73,30 @@ class BudgetFillTest {
         assertEquals("7x7 e1 (3 channels)", LatencyModel.choices(net).get("a").toString());
         assertEquals("5x5 e2 (4 channels)", LatencyModel.choices(net).get("b").toString());
         assertEquals(5.1, model.predictMs(net), 1e-9, "the network's own hard choices are the filled ones");
+    }
+
+    /**
+     * With 0.5 ms left after the single steps (5.1 of 5.6 ms, 9% below) and no single level that fits, the fill gives
+     * up one kept level for one it had left off, if the two together stay within the target.
+     */
+    @Test
+    void whenNoSingleLevelFitsItExchangesAKeptLevelForOneLeftOff() {
+        ComputationGraph net = searched(true);
+        LatencyModel model = model(net);
+        List<BudgetFill.Step> steps = BudgetFill.fill(net, model, 5.6);
+        // a's 7x7 shell (norm/threshold 2: kept) for a's second channel group (0.475 once a is at 5x5): a goes from
+        // 7x7 e1 to 5x5 e2 and the network to exactly 5.6 ms; then nothing is left.
+        assertEquals(3, steps.size(), steps.toString());
+        assertEquals(5.1, steps.get(1).predictedMs(), 1e-9, steps.toString());
+        assertNull(steps.get(1).givenUp());
+        BudgetFill.Step exchange = steps.get(2);
+        assertNotNull(exchange.givenUp(), steps.toString());
+        assertEquals(5.6, exchange.predictedMs(), 1e-9, steps.toString());
+        assertEquals("5x5 e2 (6 channels)", LatencyModel.choices(net).get("a").toString());
+        assertEquals("5x5 e2 (4 channels)", LatencyModel.choices(net).get("b").toString());
+        assertTrue(exchange.givenUp().normOverThreshold() > 1 && exchange.normOverThreshold() < 1, steps.toString());
+        BudgetFill.Step last = steps.get(steps.size() - 1);
+        assertEquals(last.predictedMs(), model.predictMs(net), 1e-9, "the network's own hard choices are the filled ones");
     }
 
     @Test
