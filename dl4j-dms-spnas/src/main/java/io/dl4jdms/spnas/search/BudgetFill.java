@@ -260,34 +260,27 @@ public final class BudgetFill {
 
     /** The first indicator of each chain that is off (kernel shells only for a block that is not skipped). */
     private static List<Option> options(SuperkernelOperator op) {
-        NestedIndicators kernel = op.kernelIndicators();
-        NestedIndicators expansion = op.expansionIndicators();
-        int k = kernel.hardCount();
-        int e = expansion.hardCount();
-        boolean skipped = op.searchSpace().skippable() && e == 0;
-        List<Option> out = new ArrayList<>();
-        if (k < kernel.size() && !skipped) {
-            out.add(option(op, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, kernel, k, false));
-        }
-        if (e < expansion.size()) {
-            out.add(option(op, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, expansion, e, false));
-        }
-        return out;
+        return levels(op, false);
     }
 
     /** The last indicator of each chain that is on (kernel shells only for a block that is not skipped). */
     private static List<Option> keptLevels(SuperkernelOperator op) {
+        return levels(op, true);
+    }
+
+    /** Per chain, the level a step can move: the last one on ({@code down}) or the first one off. */
+    private static List<Option> levels(SuperkernelOperator op, boolean down) {
         NestedIndicators kernel = op.kernelIndicators();
         NestedIndicators expansion = op.expansionIndicators();
         int k = kernel.hardCount();
         int e = expansion.hardCount();
         boolean skipped = op.searchSpace().skippable() && e == 0;
         List<Option> out = new ArrayList<>();
-        if (k > 0 && !skipped) {
-            out.add(option(op, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, kernel, k - 1, true));
+        if (!skipped && (down ? k > 0 : k < kernel.size())) {
+            out.add(option(op, SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, kernel, down ? k - 1 : k, down));
         }
-        if (e > 0) {
-            out.add(option(op, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, expansion, e - 1, true));
+        if (down ? e > 0 : e < expansion.size()) {
+            out.add(option(op, SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, expansion, down ? e - 1 : e, down));
         }
         return out;
     }
