@@ -138,7 +138,7 @@ final class SpnasCommand implements Callable<Integer> {
                             + " (relative error %+.1f%%), supernet %.3f ms (relative error %+.1f%%)%n",
                     100 * (outcome.gaugeMeasuredMs / outcome.gaugeProfiledMs - 1), outcome.measuredAtTableSpeedMs,
                     100 * outcome.relativeErrorAtTableSpeed(), outcome.supernetMeasuredAtTableSpeedMs,
-                    100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredAtTableSpeedMs - 1));
+                    100 * outcome.supernetRelativeErrorAtTableSpeed());
         }
         print.printf(Locale.ROOT, "searched %s%n", outcome.choices().values());
         print.printf(Locale.ROOT, "slim test accuracy %.4f (supernet %.4f)%n", outcome.slimTestAccuracy,

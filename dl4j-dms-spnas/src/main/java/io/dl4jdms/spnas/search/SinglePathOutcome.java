@@ -122,6 +122,12 @@ public final class SinglePathOutcome {
         return measuredAtTableSpeedMs > 0 ? (predictedMs - measuredAtTableSpeedMs) / measuredAtTableSpeedMs : Double.NaN;
     }
 
+    /** {@code (predicted - measured) / measured} of the supernet at the table's speed (NaN without a gauge). */
+    public double supernetRelativeErrorAtTableSpeed() {
+        return supernetMeasuredAtTableSpeedMs > 0
+                ? (supernetPredictedMs - supernetMeasuredAtTableSpeedMs) / supernetMeasuredAtTableSpeedMs : Double.NaN;
+    }
+
     /** Block name to choice ({@link Block#choice}). */
     public Map<String, String> choices() {
         Map<String, String> out = new LinkedHashMap<>();

@@ -141,7 +141,7 @@ public final class SinglePathReport {
                     Html.number("%+.1f%%", 100 * o.relativeErrorAtTableSpeed())));
             b.append(Html.row("supernet, at the table's speed", ms(o.supernetPredictedMs),
                     ms(o.supernetMeasuredAtTableSpeedMs), Html.number("%+.1f%%",
-                            100 * (o.supernetPredictedMs - o.supernetMeasuredAtTableSpeedMs) / o.supernetMeasuredAtTableSpeedMs)));
+                            100 * o.supernetRelativeErrorAtTableSpeed())));
             b.append(Html.row("gauge network: with the table / now", "", ms(o.gaugeProfiledMs) + " / "
                     + ms(o.gaugeMeasuredMs), Html.number("%+.1f%% drift", 100 * (o.gaugeMeasuredMs / o.gaugeProfiledMs - 1))));
         }

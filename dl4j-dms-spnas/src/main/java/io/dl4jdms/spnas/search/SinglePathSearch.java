@@ -632,7 +632,7 @@ public final class SinglePathSearch {
                             + " supernet %.3f ms (%+.1f%%)", outcome.gaugeProfiledMs, outcome.gaugeMeasuredMs,
                     100 * (outcome.gaugeMeasuredMs / outcome.gaugeProfiledMs - 1), outcome.measuredAtTableSpeedMs,
                     100 * outcome.relativeErrorAtTableSpeed(), outcome.supernetMeasuredAtTableSpeedMs,
-                    100 * (outcome.supernetPredictedMs / outcome.supernetMeasuredAtTableSpeedMs - 1)));
+                    100 * outcome.supernetRelativeErrorAtTableSpeed()));
         }
         Path slimModel = outputDirectory.resolve(SLIM_MODEL);
         var normalizer = data.normalizer();
