@@ -78,8 +78,9 @@ final class SpnasCommand implements Callable<Integer> {
 
     @Option(names = "--fill-to-target", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Spend the latency the search left below its target: switch on the candidates nearest to "
-                    + "being kept, one at a time, while the network stays at or below the target (default: on; "
-                    + "--no-fill-to-target exports the search's last choices as they are).")
+                    + "being kept, one level at a time, while the network stays at or below the target, exchanging a "
+                    + "kept level for one left off when none fits (default: on; --no-fill-to-target exports the "
+                    + "search's last choices as they are).")
     boolean fillToTarget = true;
 
     /** Where the skip gates start (margin below their norms); hidden, for studies of the defaults. */

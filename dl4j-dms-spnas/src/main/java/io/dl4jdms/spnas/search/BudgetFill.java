@@ -88,8 +88,8 @@ public final class BudgetFill {
         }
         List<SuperkernelOperator> operators = LatencyModel.operators(net);
         List<Step> steps = new ArrayList<>();
-        // Every step switches an indicator on; a bound on the steps guards against a chain whose norms move with
-        // the other chain's choice (the expansion norms are taken on the chosen kernel).
+        // A single step adds one level and an exchange takes the prediction strictly up, so the fill ends; the bound
+        // is a guard on top of that (twice the levels there are).
         int maxSteps = 0;
         for (SuperkernelOperator op : operators) {
             maxSteps += 2 * (op.kernelIndicators().size() + op.expansionIndicators().size());

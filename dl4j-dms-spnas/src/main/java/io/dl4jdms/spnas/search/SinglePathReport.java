@@ -157,8 +157,9 @@ public final class SinglePathReport {
         if (!o.fillSteps.isEmpty()) {
             b.append("<p>The search ended ").append(Html.escape(String.format(Locale.ROOT, "%.1f%%",
                     100 * (1 - o.searchedPredictedMs / o.targetMs)))).append(" below its target; the fill switched on,")
-                    .append(" one at a time, the candidates nearest to being kept (largest norm / threshold) while the ")
-                    .append("network stayed at or below the target:</p>\n<ul>");
+                    .append(" one level at a time, the candidates nearest to being kept (largest norm / threshold)")
+                    .append(" while the network stayed at or below the target, and when none fitted, gave up a kept")
+                    .append(" level for one left off (an exchange):</p>\n<ul>");
             o.fillSteps.forEach(step -> b.append("<li>").append(Html.escape(step)).append("</li>"));
             b.append("</ul>\n");
         }

@@ -305,8 +305,9 @@ public final class SinglePathSearch {
 
         /**
          * Whether the latency the search left below its target is spent afterwards ({@link BudgetFill}): the
-         * candidates nearest to being kept are switched on, one at a time, while the network stays at or below the
-         * target. Default true; false exports the search's last choices as they are.
+         * candidates nearest to being kept are switched on, one level at a time, while the network stays at or below
+         * the target, with an exchange of levels when none fits. Default true; false exports the search's last
+         * choices as they are.
          */
         public Settings fillToTarget(boolean fill) {
             Settings c = copy();
