@@ -3,6 +3,8 @@ package io.dl4jdms.benchmarks.spnas;
 import io.dl4jdms.latency.CandidateLatencyTable;
 import io.dl4jdms.latency.LatencyProfiler;
 import io.dl4jdms.spnas.SuperkernelChoice;
+import io.dl4jdms.spnas.SuperkernelSpace;
+import io.dl4jdms.spnas.latency.SearchableBlock;
 import io.dl4jdms.spnas.latency.LatencyCalibration;
 import io.dl4jdms.spnas.search.SinglePathExport;
 import io.dl4jdms.spnas.search.SinglePathSearch;
@@ -13,13 +15,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Does the Single-Path NAS latency model hold for networks it was not fitted on? Profiles the default supernet's
- * candidates and fits the fixed part and scale on 8 whole networks exactly as {@code dms spnas} does (one thread,
+ * candidates and fits the fixed part and scale on 9 whole networks exactly as {@code dms spnas} does (one thread,
  * thread CPU time, lower quartile), then times other networks of the space (the largest, and random ones drawn
  * with another seed) interleaved with the calibration's gauge network, and prints predicted against measured, both
  * as measured now and at the table's speed ({@link LatencyCalibration#measure}). Run it several times (separate JVMs)
@@ -27,11 +30,40 @@ import java.util.Map;
  *
  * <p>Arguments (optional): {@code --networks N} held-out random networks (default 8), {@code --seed N} (default 1),
  * {@code --wall} to read wall-clock time instead of the thread's CPU time, {@code --warmup-seconds S} and
- * {@code --batch N} (defaults: those of {@code dms spnas}).
+ * {@code --batch N} (defaults: those of {@code dms spnas}), {@code --skip-corners} to add the largest network with
+ * every subset of two or more skippable blocks skipped ({@link #largestWithSkips}).
  */
 public final class LatencyModelCheck {
 
     private LatencyModelCheck() {
+    }
+
+    /**
+     * The largest candidate in every block with every subset of at least two skippable blocks skipped: the kind of
+     * network a latency search ends with (the skip gates are its largest single steps).
+     */
+    static List<Map<String, SuperkernelChoice>> largestWithSkips(List<SearchableBlock> blocks) {
+        List<Integer> skippable = new ArrayList<>();
+        for (int b = 0; b < blocks.size(); b++) {
+            if (blocks.get(b).space().skippable()) {
+                skippable.add(b);
+            }
+        }
+        List<Map<String, SuperkernelChoice>> out = new ArrayList<>();
+        for (int mask = 0; mask < (1 << skippable.size()); mask++) {
+            if (Integer.bitCount(mask) < 2) {
+                continue;
+            }
+            Map<String, SuperkernelChoice> m = new LinkedHashMap<>();
+            for (int b = 0; b < blocks.size(); b++) {
+                SuperkernelSpace space = blocks.get(b).space();
+                int k = skippable.indexOf(b);
+                m.put(blocks.get(b).name(), k >= 0 && (mask & (1 << k)) != 0 ? space.choice(0, 0)
+                        : space.candidate(space.shells().count() - 1, space.groups().count() - 1));
+            }
+            out.add(m);
+        }
+        return out;
     }
 
     public static void main(String[] args) {
@@ -40,6 +72,7 @@ public final class LatencyModelCheck {
         LatencyProfiler.Clock clock = LatencyProfiler.Clock.THREAD_CPU;
         double warmupSeconds = SinglePathSearch.Settings.DEFAULT_PROFILE_WARMUP_SECONDS;
         int batch = SinglePathSearch.Settings.DEFAULT_LATENCY_BATCH;
+        boolean skipCorners = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--networks" -> networks = Integer.parseInt(args[++i]);
@@ -47,6 +80,7 @@ public final class LatencyModelCheck {
                 case "--wall" -> clock = LatencyProfiler.Clock.WALL;
                 case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--skip-corners" -> skipCorners = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -67,8 +101,11 @@ public final class LatencyModelCheck {
                 100 * calibrated.getValue().maxError(), 100 * calibrated.getValue().leaveOneOutMaxError(),
                 table.backendBuild());
         List<Map<String, SuperkernelChoice>> held = new ArrayList<>(LatencyCalibration.choices(supernet.blocks(),
-                networks, seed + 1000).subList(4, 4 + networks));
+                networks, seed + 1000).subList(LatencyCalibration.CORNERS, LatencyCalibration.CORNERS + networks));
         held.add(0, LatencyCalibration.choices(supernet.blocks(), 0, 0).get(0));
+        if (skipCorners) {
+            held.addAll(largestWithSkips(supernet.blocks()));
+        }
         List<ComputationGraph> nets = new ArrayList<>();
         for (Map<String, SuperkernelChoice> c : held) {
             nets.add(SinglePathExport.export(supernet, template, c));
@@ -87,7 +124,8 @@ public final class LatencyModelCheck {
             held.get(n).values().forEach(ch -> parts.add(ch.skip() ? "skip" : ch.kernelSize() + "/"
                     + (int) ch.ratio()));
             System.out.printf(Locale.ROOT, "%-9s predicted %6.3f ms measured %6.3f ms (%+6.1f%%), at the table's speed"
-                            + " %6.3f ms (%+6.1f%%)  %s%n", n == 0 ? "largest" : "random" + n, predicted,
+                            + " %6.3f ms (%+6.1f%%)  %s%n", n == 0 ? "largest" : n <= networks ? "random" + n
+                            : "skips" + (n - networks), predicted,
                     measured.ms()[n], 100 * error, measured.atTableSpeedMs()[n], 100 * errorAtTableSpeed,
                     String.join(" ", parts));
         }

@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,15 +24,18 @@ import java.util.function.Function;
  * network, its input was written by the layer just before and is still in the caches. On the default supernet at
  * batch 1 the blocks alone added up to about 1.35 times what they took inside the network, which is where a
  * prediction 35% above the measured time came from. The calibration times a few whole networks of the space
- * (the largest, the smallest, uniform choices in between and random ones) in the same interleaved measurement as
- * the candidates (one warm-up, every round runs every candidate and every whole network once), and fits {@code measured = fixed + scale * sum} by least squares (with {@code fixed >= 0}). The stem, the head
- * and the call overhead end up in {@code fixed}; the isolation effect in {@code scale}.
+ * (the largest, the smallest, uniform choices in between, the largest with its skippable blocks skipped, and random
+ * ones) and fits {@code measured = fixed + scale * sum} by least squares (with {@code fixed >= 0}). The stem, the
+ * head and the call overhead end up in {@code fixed}; the isolation effect in {@code scale}.
  *
- * <p>The same measurement also times a <em>gauge</em>: a fixed network of the space that is not one of the
- * calibration networks ({@link #gaugeChoices}). Its time goes into the table ({@link CandidateLatencyTable#gaugeMs()})
- * as the machine's speed when the table was made. A network timed later is timed interleaved with the same gauge
- * ({@link #measure}); its time in units of the gauge's, times the gauge's time in the table, is what the network
- * takes at the table's speed, which is what the table predicts. On a virtual machine whose speed drifts by up to 2x
+ * <p>The candidates' measurement (one warm-up, every round runs every candidate, every calibration network and a
+ * <em>gauge</em> once) gives the table's entries and the gauge's time. The gauge is a fixed network of the space
+ * that is not one of the calibration networks ({@link #gaugeChoices}); its time goes into the table
+ * ({@link CandidateLatencyTable#gaugeMs()}) as the machine's speed when the table was made. A network timed later is
+ * timed interleaved with the same gauge ({@link #measure}); its time in units of the gauge's, times the gauge's time
+ * in the table, is what the network takes at the table's speed, which is what the table predicts. The calibration
+ * networks are timed that same way, in a second pass right after the first, and the fit is made on those times: the
+ * model is fitted on exactly the quantity it is later checked against. On a virtual machine whose speed drifts by up to 2x
  * from one second to the next, only that comparison tells the model's error apart from the machine's drift.
  *
  * <p>The facts of the fit go into the table's environment: {@code calibrationNetworks},
@@ -63,9 +65,13 @@ public final class LatencyCalibration {
     private LatencyCalibration() {
     }
 
+    /** How many of {@link #choices} are fixed corners of the space (the rest are random). */
+    public static final int CORNERS = 5;
+
     /**
      * The calibration networks' choices: the largest and the smallest candidate everywhere, the smallest with every
-     * skippable block skipped, a uniform middle choice, and {@code random} random choices (seeded).
+     * skippable block skipped, a uniform middle choice, the largest with every skippable block skipped (the corner a
+     * latency search heads for: its skip gates are its largest steps), and {@code random} random choices (seeded).
      */
     public static List<Map<String, SuperkernelChoice>> choices(List<SearchableBlock> blocks, int random, long seed) {
         List<Map<String, SuperkernelChoice>> out = new ArrayList<>();
@@ -73,6 +79,7 @@ public final class LatencyCalibration {
         out.add(uniform(blocks, 0.0, 0.0, false));
         out.add(uniform(blocks, 0.0, 0.0, true));
         out.add(uniform(blocks, 0.5, 1.0, false));
+        out.add(uniform(blocks, 1.0, 1.0, true));
         Random rnd = new Random(seed);
         for (int r = 0; r < random; r++) {
             Map<String, SuperkernelChoice> m = new LinkedHashMap<>();
@@ -138,10 +145,20 @@ public final class LatencyCalibration {
         for (int n = 0; n < choices.size(); n++) {
             sums[n] = sumOfEntries(table, choices.get(n));
         }
-        double[] whole = timed.wholeNetworkMs();
-        Fit fit = fit(sums, Arrays.copyOf(whole, choices.size()));
+        double gaugeMs = timed.wholeNetworkMs()[choices.size()];
+        // The networks the fit is made on are timed again as every later check times a network (measure): against
+        // the gauge, and taken to the table's speed through the gauge's time in the table. Their times in the
+        // candidates' pass are not what a check sees later: there every round also runs all the candidates, and the
+        // same network's ratio to the gauge came out up to 5% apart between the two passes.
+        LatencyProfiler.Gauged again = profiler.wholeNetworkTimesAgainst(networks.subList(0, choices.size()),
+                inputs.subList(0, choices.size()), networks.get(choices.size()), input);
+        double[] measured = new double[choices.size()];
+        for (int n = 0; n < measured.length; n++) {
+            measured[n] = again.ratioToGauge()[n] * gaugeMs;
+        }
+        Fit fit = fit(sums, measured);
         Map<String, String> facts = new LinkedHashMap<>();
-        facts.put(CandidateLatencyTable.GAUGE_MS, String.format(Locale.ROOT, "%.6f", whole[choices.size()]));
+        facts.put(CandidateLatencyTable.GAUGE_MS, String.format(Locale.ROOT, "%.6f", gaugeMs));
         facts.put("calibrationNetworks", String.valueOf(choices.size()));
         facts.put("calibrationMaxError", String.format(Locale.ROOT, "%.4f", fit.maxError()));
         facts.put("calibrationLeaveOneOutMaxError", String.format(Locale.ROOT, "%.4f", fit.leaveOneOutMaxError()));

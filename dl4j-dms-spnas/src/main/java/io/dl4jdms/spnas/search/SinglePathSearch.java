@@ -666,7 +666,9 @@ public final class SinglePathSearch {
                 }
             }
         } else {
-            progress.startPhase("profile latency", profiler.roundsPerMeasurement());
+            // Two measurements: the candidates with the calibration networks, then the calibration networks against
+            // the gauge (LatencyCalibration.profile).
+            progress.startPhase("profile latency", 2 * profiler.roundsPerMeasurement());
             ComputationGraph template = new ComputationGraph(supernet.configuration());
             template.init();
             var calibrated = LatencyCalibration.profile(profiler, supernet.blocks(),

@@ -77,10 +77,12 @@ class CalibratedLatencyTest {
                 LatencyTestSupport.twoSuperkernels(false, new NoOp(), new NoOp()),
                 org.deeplearning4j.nn.conf.inputs.InputType.convolutional(8, 8, 6));
         List<Map<String, SuperkernelChoice>> choices = LatencyCalibration.choices(blocks, 3, 7);
-        assertEquals(7, choices.size());
+        assertEquals(LatencyCalibration.CORNERS + 3, choices.size());
         assertEquals("7x7 e2 (6 channels)", choices.get(0).get("a").toString(), "the largest first");
         assertEquals("3x3 e1 (3 channels)", choices.get(1).get("a").toString());
         assertTrue(choices.get(2).get("a").skip(), "the smallest with skips");
+        assertTrue(choices.get(4).get("a").skip(), "the largest with skips: the skippable block skipped");
+        assertEquals(choices.get(0).get("b"), choices.get(4).get("b"), "the largest with skips: the largest elsewhere");
         assertEquals(choices, LatencyCalibration.choices(blocks, 3, 7), "seeded");
     }
 

@@ -49,10 +49,10 @@ class SinglePathSearchTest {
         SinglePathOutcome outcome = new SinglePathSearch(settings, progress, line -> { }).run(dir);
 
         // 20 training images, batches of 20: one iteration per epoch; one profiling round per measurement, and the
-        // candidates and the calibration networks are one measurement.
-        assertEquals(List.of("profile latency 1", "warm-up 1/1 1", "search 1/1 1", "retrain 1/1 1",
+        // profiling makes two: the candidates with the calibration networks, then those networks against the gauge.
+        assertEquals(List.of("profile latency 2", "warm-up 1/1 1", "search 1/1 1", "retrain 1/1 1",
                 "time the slim network 1"), phases);
-        assertEquals(1 + 1 + 1 + 1 + 1, steps[0], "one profiling measurement, one round each");
+        assertEquals(2 + 1 + 1 + 1 + 1, steps[0], "two profiling measurements, one round each");
         assertEquals(2, outcome.steps.size(), "one latency record per iteration of warm-up and search");
         assertEquals(List.of("supernet", "supernet", "slim"), outcome.history.epochs.stream().map(e -> e.phase).toList());
 
