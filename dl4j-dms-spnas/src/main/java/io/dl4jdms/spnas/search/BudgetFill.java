@@ -37,7 +37,10 @@ import java.util.Map;
  * least for the level it was nearest to keeping, if the two together take the network closer to the target without
  * passing it (largest ratio of the two norm/threshold values first). A search that ends a whole step below its target
  * (a skip gate that crossed it, a channel group that does not fit back) is taken closer this way, one level against
- * another. Every exchange takes the prediction strictly up, so the fill ends.
+ * another. When no such pair fits either, two kept levels are given up for one left off (the ratio is then the one
+ * left off's norm/threshold over the product of the two kept ones'): the level left off can be the larger step (a
+ * skipped block brought back, a large block's channel group) that only fits with two smaller ones gone. Every
+ * exchange takes the prediction strictly up, so the fill ends.
  *
  * <p>DMS's searches end with the same kind of fill over channels ({@code io.dl4jdms.resource.BudgetFit#fill}:
  * channels ranked by importance per unit of resource, a FLOPs or parameter budget).
@@ -56,18 +59,26 @@ public final class BudgetFill {
 
     /**
      * One step of the fill: the block, its choice before and after, the indicator's norm/threshold, the new total;
-     * for an exchange, {@code givenUp} is the level switched off to make room (its block, choices and
-     * norm/threshold; its {@code predictedMs} is NaN), else {@code null}.
+     * for an exchange, {@code givenUp} holds the one or two levels switched off to make room (each with its block,
+     * choices and norm/threshold; their {@code predictedMs} is NaN), else it is empty.
      */
     public record Step(String block, String from, String to, double normOverThreshold, double predictedMs,
-                       Step givenUp) {
+                       List<Step> givenUp) {
+        public Step {
+            givenUp = List.copyOf(givenUp);
+        }
+
         @Override
         public String toString() {
             String own = String.format(Locale.ROOT, "%s: %s -> %s (norm/threshold %.3f)", block, from, to,
                     normOverThreshold);
-            String room = givenUp == null ? "" : String.format(Locale.ROOT, " in exchange for %s: %s -> %s (norm/threshold %.3f)",
-                    givenUp.block, givenUp.from, givenUp.to, givenUp.normOverThreshold);
-            return String.format(Locale.ROOT, "%s%s, %.3f ms", own, room, predictedMs);
+            List<String> room = new ArrayList<>();
+            for (Step g : givenUp) {
+                room.add(String.format(Locale.ROOT, "%s: %s -> %s (norm/threshold %.3f)", g.block, g.from, g.to,
+                        g.normOverThreshold));
+            }
+            return String.format(Locale.ROOT, "%s%s, %.3f ms", own,
+                    room.isEmpty() ? "" : " in exchange for " + String.join(" and ", room), predictedMs);
         }
     }
 
@@ -119,7 +130,7 @@ public final class BudgetFill {
                 String from = best.op.choice().toString();
                 move(best, new ArrayList<>());
                 steps.add(new Step(best.op.operatorName(), from, best.op.choice().toString(), best.closeness,
-                        best.predictedMs, null));
+                        best.predictedMs, List.of()));
                 continue;
             }
             Exchange exchange = currentMs < (1 - EXCHANGE_GAP) * targetMs
@@ -127,58 +138,86 @@ public final class BudgetFill {
             if (exchange == null) {
                 return steps;
             }
+            List<Step> givenUp = new ArrayList<>();
+            for (Option off : exchange.off) {
+                String offFrom = off.op.choice().toString();
+                move(off, new ArrayList<>());
+                givenUp.add(new Step(off.op.operatorName(), offFrom, off.op.choice().toString(), off.closeness,
+                        Double.NaN, List.of()));
+            }
             String upFrom = exchange.up.op.choice().toString();
-            String offFrom = exchange.off.op.choice().toString();
-            move(exchange.off, new ArrayList<>());
-            String offTo = exchange.off.op.choice().toString();
             move(exchange.up, new ArrayList<>());
-            Step givenUp = new Step(exchange.off.op.operatorName(), offFrom, offTo, exchange.off.closeness, Double.NaN,
-                    null);
             steps.add(new Step(exchange.up.op.operatorName(), upFrom, exchange.up.op.choice().toString(),
                     exchange.up.closeness, exchange.ms, givenUp));
         }
         return steps;
     }
 
-    private record Exchange(Option off, Option up, double ms) {
+    private record Exchange(List<Option> off, Option up, double ms) {
     }
 
     /**
      * When no single level fits any more: one level switched off (the kept level the search wanted least: smallest
      * norm / threshold) and one switched on (the one it was nearest to keeping: largest norm / threshold), together
-     * more than the network takes now and at most the target. Of those pairs the one with the largest ratio of the
-     * two closenesses; {@code null} if none. Each exchange takes the prediction strictly up, so exchanges end.
+     * more than the network takes now and at most the target; if no such pair fits, two kept levels (of two chains)
+     * for one left off. Of those the one with the largest ratio of the closeness switched on to the product of the
+     * closenesses switched off; {@code null} if none. Each exchange takes the prediction strictly up, so exchanges end.
      */
     private static Exchange bestExchange(Model net, LatencyModel model, List<SuperkernelOperator> operators,
                                          double currentMs, double targetMs) {
+        List<Option> kept = new ArrayList<>();
+        List<Option> left = new ArrayList<>();
+        for (SuperkernelOperator op : operators) {
+            kept.addAll(keptLevels(op));
+            left.addAll(options(op));
+        }
+        Exchange one = bestExchange(net, model, kept, left, 1, currentMs, targetMs);
+        return one != null ? one : bestExchange(net, model, kept, left, 2, currentMs, targetMs);
+    }
+
+    /** The best exchange of {@code count} (1 or 2) kept levels of different chains for one level left off. */
+    private static Exchange bestExchange(Model net, LatencyModel model, List<Option> kept, List<Option> left, int count,
+                                         double currentMs, double targetMs) {
         Exchange best = null;
         double bestScore = Double.NEGATIVE_INFINITY;
-        for (SuperkernelOperator offOp : operators) {
-            for (Option off : keptLevels(offOp)) {
+        for (int i = 0; i < kept.size(); i++) {
+            for (int j = count == 1 ? i : i + 1; j < (count == 1 ? i + 1 : kept.size()); j++) {
+                List<Option> off = count == 1 ? List.of(kept.get(i)) : List.of(kept.get(i), kept.get(j));
+                if (count == 2 && sameChain(off.get(0), off.get(1))) {
+                    continue;
+                }
                 List<Saved> saved = new ArrayList<>();
-                if (move(off, saved)) {
-                    for (SuperkernelOperator upOp : operators) {
-                        for (Option up : options(upOp)) {
-                            if (up.op == off.op && up.key.equals(off.key)) {
-                                continue;
-                            }
-                            List<Saved> upSaved = new ArrayList<>();
-                            if (move(up, upSaved)) {
-                                double ms = model.predictMs(LatencyModel.choices(net));
-                                double score = up.closeness / off.closeness;
-                                if (ms > currentMs + 1e-9 && ms <= targetMs && score > bestScore) {
-                                    bestScore = score;
-                                    best = new Exchange(off, up, ms);
-                                }
-                            }
-                            restore(upSaved);
+                boolean moved = true;
+                double offCloseness = 1;
+                for (Option o : off) {
+                    moved &= move(o, saved);
+                    offCloseness *= o.closeness;
+                }
+                if (moved) {
+                    for (Option up : left) {
+                        if (off.stream().anyMatch(o -> sameChain(o, up))) {
+                            continue;
                         }
+                        List<Saved> upSaved = new ArrayList<>();
+                        if (move(up, upSaved)) {
+                            double ms = model.predictMs(LatencyModel.choices(net));
+                            double score = up.closeness / offCloseness;
+                            if (ms > currentMs + 1e-9 && ms <= targetMs && score > bestScore) {
+                                bestScore = score;
+                                best = new Exchange(off, up, ms);
+                            }
+                        }
+                        restore(upSaved);
                     }
                 }
                 restore(saved);
             }
         }
         return best;
+    }
+
+    private static boolean sameChain(Option a, Option b) {
+        return a.op == b.op && a.key.equals(b.key);
     }
 
     /** A threshold as it was before a step changed it. */

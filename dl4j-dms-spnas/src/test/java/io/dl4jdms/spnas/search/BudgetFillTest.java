@@ -13,8 +13,6 @@ import org.nd4j.linalg.learning.config.NoOp;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -88,14 +86,43 @@ class BudgetFillTest {
         // 7x7 e1 to 5x5 e2 and the network to exactly 5.6 ms; then nothing is left.
         assertEquals(3, steps.size(), steps.toString());
         assertEquals(5.1, steps.get(1).predictedMs(), 1e-9, steps.toString());
-        assertNull(steps.get(1).givenUp());
+        assertTrue(steps.get(1).givenUp().isEmpty());
         BudgetFill.Step exchange = steps.get(2);
-        assertNotNull(exchange.givenUp(), steps.toString());
+        assertEquals(1, exchange.givenUp().size(), steps.toString());
         assertEquals(5.6, exchange.predictedMs(), 1e-9, steps.toString());
         assertEquals("5x5 e2 (6 channels)", LatencyModel.choices(net).get("a").toString());
         assertEquals("5x5 e2 (4 channels)", LatencyModel.choices(net).get("b").toString());
-        assertTrue(exchange.givenUp().normOverThreshold() > 1 && exchange.normOverThreshold() < 1, steps.toString());
+        assertTrue(exchange.givenUp().get(0).normOverThreshold() > 1 && exchange.normOverThreshold() < 1,
+                steps.toString());
         assertEquals(5.6, model.predictMs(net), 1e-9, "the network's own hard choices are the filled ones");
+    }
+
+    /**
+     * "a" skipped (its 5x5 shell kept, 7x7 off), "b" at 5x5 e3: 2 + 0.1 + 1.9 = 4.0 ms, target 4.3. Bringing "a" back
+     * (5x5 e1, 1.4 ms) does not fit, nor with one of b's levels given up (b 3x3 e3 or 5x5 e2: 4.6 ms); with both of
+     * them given up (b 3x3 e2, 0.8 ms) it does: 4.2 ms.
+     */
+    @Test
+    void whenNoPairFitsItGivesUpTwoKeptLevelsForOneLeftOff() {
+        ComputationGraph net = new ComputationGraph(LatencyTestSupport.twoSuperkernels(false, new NoOp(), new NoOp()));
+        net.init();
+        close(net.getLayer("a"), SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, 1.5, 0.7);
+        close(net.getLayer("b"), SuperkernelParamInitializer.KERNEL_THRESHOLDS_KEY, 1.2);
+        close(net.getLayer("a"), SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, 0.9, 0.7);
+        close(net.getLayer("b"), SuperkernelParamInitializer.EXPANSION_THRESHOLDS_KEY, 1.3, 1.1);
+        LatencyModel model = model(net);
+        assertEquals(4.0, model.predictMs(net), 1e-9);
+        List<BudgetFill.Step> steps = BudgetFill.fill(net, model, 4.3);
+        assertEquals(1, steps.size(), steps.toString());
+        BudgetFill.Step exchange = steps.get(0);
+        assertEquals("a", exchange.block());
+        assertEquals(0.9, exchange.normOverThreshold(), 1e-6);
+        assertEquals(List.of("b", "b"), exchange.givenUp().stream().map(BudgetFill.Step::block).toList());
+        assertEquals(4.2, exchange.predictedMs(), 1e-9, steps.toString());
+        assertEquals("5x5 e1 (3 channels)", LatencyModel.choices(net).get("a").toString());
+        assertEquals("3x3 e2 (4 channels)", LatencyModel.choices(net).get("b").toString());
+        assertEquals(4.2, model.predictMs(net), 1e-9, "the network's own hard choices are the filled ones");
+        assertTrue(exchange.toString().contains(" and b: "), exchange.toString());
     }
 
     @Test
