@@ -36,7 +36,7 @@ import java.util.Map;
  * markdown table: predicted and measured latency, test accuracy per seed, mean and spread.
  *
  * <p>Arguments (optional): {@code --targets F,F} (fractions of the supernet's predicted latency; default
- * {@code 0.6,0.8}), or {@code --searched DIR,DIR} (finished {@code dms spnas} output directories to compare
+ * {@code 0.45,0.6}: the default target and the former one), or {@code --searched DIR,DIR} (finished {@code dms spnas} output directories to compare
  * instead of searching again), {@code --seeds N} (default 3), {@code --epochs N} (training epochs per network,
  * default 2), {@code --out DIR} (default {@code spnas-vs-uniform}).
  */
@@ -51,7 +51,7 @@ public final class SinglePathVsUniform {
     }
 
     public static void main(String[] args) throws IOException {
-        double[] targets = {0.6, 0.8};
+        double[] targets = {SinglePathSearch.Settings.DEFAULT_TARGET_FRACTION, 0.6};
         int seeds = 3;
         int epochs = 2;
         Path out = Path.of("spnas-vs-uniform");
