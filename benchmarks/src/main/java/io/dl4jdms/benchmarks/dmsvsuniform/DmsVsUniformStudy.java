@@ -18,6 +18,7 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -198,7 +199,7 @@ public final class DmsVsUniformStudy {
 
     void run() throws IOException {
         Files.createDirectories(options.out);
-        checkIdentity();
+        checkIdentity(options.out, options.identity());
         SearchData data = data(options);
         log.accept("data: " + data.describe());
         switch (options.mode) {
@@ -234,19 +235,29 @@ public final class DmsVsUniformStudy {
         return data;
     }
 
-    private void checkIdentity() throws IOException {
-        Path file = options.out.resolve("study.json");
-        Map<String, Object> identity = options.identity();
-        if (Files.exists(file)) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> saved = JSON.readValue(file.toFile(), Map.class);
-            Map<String, Object> now = JSON.readValue(JSON.writeValueAsString(identity), Map.class);
-            if (!saved.equals(now)) {
-                throw new IllegalArgumentException(file + " was written with other settings: " + saved + "; now " + now
-                        + ". Use another --out or the same settings");
+    /**
+     * Writes the study's identity to {@code study.json} in {@code out} if there is none, and refuses a directory whose
+     * {@code study.json} holds other settings.
+     */
+    static void checkIdentity(Path out, Map<String, Object> identity) throws IOException {
+        Path file = out.resolve("study.json");
+        if (!Files.exists(file)) {
+            // Written whole under another name and renamed into place: a second process started at the same moment on
+            // the same directory (--seed-list splits the work) read an empty study.json and stopped.
+            Path written = Files.createTempFile(out, "study", ".json.part");
+            JSON.writeValue(written.toFile(), identity);
+            try {
+                Files.move(written, file);
+            } catch (FileAlreadyExistsException e) {
+                Files.deleteIfExists(written);
             }
-        } else {
-            JSON.writeValue(file.toFile(), identity);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> saved = JSON.readValue(file.toFile(), Map.class);
+        Map<String, Object> now = JSON.readValue(JSON.writeValueAsString(identity), Map.class);
+        if (!saved.equals(now)) {
+            throw new IllegalArgumentException(file + " was written with other settings: " + saved + "; now " + now
+                    + ". Use another --out or the same settings");
         }
     }
 

@@ -9,6 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -98,6 +102,34 @@ class DmsVsUniformStudyTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new DmsVsUniformStudy(DmsVsUniformStudy.Options.parse(other), log::add).run());
         assertTrue(e.getMessage().contains("study.json"), e.getMessage());
+    }
+
+    /** Processes started together on one directory (--seed-list splits the work) all find the whole study.json. */
+    @Test
+    void processesStartedTogetherAllReadTheWholeIdentity(@TempDir Path dir) throws Exception {
+        Map<String, Object> identity = DmsVsUniformStudy.Options.parse(new String[] {"--out", dir.toString()}).identity();
+        for (int round = 0; round < 20; round++) {
+            Path out = Files.createDirectories(dir.resolve("study" + round));
+            int starters = 4;
+            CyclicBarrier together = new CyclicBarrier(starters);
+            ExecutorService pool = Executors.newFixedThreadPool(starters);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < starters; t++) {
+                done.add(pool.submit(() -> {
+                    together.await();
+                    DmsVsUniformStudy.checkIdentity(out, identity);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            pool.shutdown();
+            try (var files = Files.list(out)) {
+                assertEquals(List.of("study.json"), files.map(p -> p.getFileName().toString()).toList(),
+                        "no part file left behind");
+            }
+        }
     }
 
     /**
