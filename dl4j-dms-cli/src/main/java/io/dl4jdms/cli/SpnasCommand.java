@@ -131,15 +131,15 @@ final class SpnasCommand implements Callable<Integer> {
         }
         SinglePathOutcome outcome = search.run(out);
         PrintWriter print = spec.commandLine().getOut();
-        print.printf(Locale.ROOT, "latency: target %.3f ms, predicted %.3f ms, measured %.3f ms "
-                        + "(relative error %+.1f%%); supernet predicted %.3f ms%n", outcome.targetMs,
-                outcome.predictedMs, outcome.measuredMs, 100 * outcome.relativeError(), outcome.supernetPredictedMs);
+        // One line: the search's log has just given the measurements in full (now and at the table's speed).
         if (outcome.gaugeProfiledMs > 0) {
-            print.printf(Locale.ROOT, "at the table's speed (gauge network %+.1f%% since the table): searched %.3f ms"
-                            + " (relative error %+.1f%%), supernet %.3f ms (relative error %+.1f%%)%n",
-                    100 * (outcome.gaugeMeasuredMs / outcome.gaugeProfiledMs - 1), outcome.measuredAtTableSpeedMs,
-                    100 * outcome.relativeErrorAtTableSpeed(), outcome.supernetMeasuredAtTableSpeedMs,
-                    100 * outcome.supernetRelativeErrorAtTableSpeed());
+            print.printf(Locale.ROOT, "latency: target %.3f ms, predicted %.3f ms, measured %.3f ms at the table's speed"
+                            + " (relative error %+.1f%%)%n", outcome.targetMs, outcome.predictedMs,
+                    outcome.measuredAtTableSpeedMs, 100 * outcome.relativeErrorAtTableSpeed());
+        } else {
+            print.printf(Locale.ROOT, "latency: target %.3f ms, predicted %.3f ms, measured %.3f ms (relative error"
+                            + " %+.1f%%)%n", outcome.targetMs, outcome.predictedMs, outcome.measuredMs,
+                    100 * outcome.relativeError());
         }
         print.printf(Locale.ROOT, "searched %s%n", outcome.choices().values());
         print.printf(Locale.ROOT, "slim test accuracy %.4f (supernet %.4f)%n", outcome.slimTestAccuracy,
